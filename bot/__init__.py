@@ -1,0 +1,1 @@
+"""mattermost-sessions-bot: manage Mattermost login sessions with the /sessions slash command."""
