@@ -1,0 +1,47 @@
+"""The application factory: settings in, a ready Flask app out."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify
+from werkzeug.exceptions import HTTPException
+
+from bot import slash
+from bot.config import Settings, load_settings
+from bot.mattermost import MattermostAPI
+from bot.service import SessionsService
+
+#: Mattermost's form is a few hundred bytes; anything over this is not from Mattermost.
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def _plain_error(error: HTTPException) -> Response:
+    """HTTP errors as one short line of text: the status, never a detail or an HTML page."""
+    return Response(f"{error.code} {error.name}\n", status=error.code, mimetype="text/plain")
+
+
+def _configure_logging(level: str) -> None:
+    logger = logging.getLogger("bot")
+    logger.setLevel(level)
+    if not logging.getLogger().handlers and not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
+
+
+def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = None) -> Flask:
+    """Build the bot's Flask app; settings are read from the environment when not given."""
+    settings = settings or load_settings()
+    _configure_logging(settings.log_level)
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, SLASH_COMMAND_TOKENS=settings.slash_command_tokens)
+    app.extensions["sessions_bot"] = SessionsService(api or MattermostAPI(settings))
+    app.register_blueprint(slash.blueprint)
+    app.register_error_handler(HTTPException, _plain_error)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
+        """The process is up; Mattermost is not contacted."""
+        return jsonify(status="ok")
+
+    return app

@@ -1,0 +1,122 @@
+"""Configuration: read once from the environment, validated, then passed down as a value."""
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+#: Mattermost gives an integration 30 s (OutgoingIntegrationRequestsTimeout) before failing the command.
+MATTERMOST_COMMAND_TIMEOUT_S = 30.0
+
+
+class ConfigError(Exception):
+    """The environment does not describe a usable configuration; the message names each bad variable."""
+
+
+@dataclass(frozen=True)
+class ServerAddress:
+    """Where Mattermost's API lives, split the way mattermostdriver wants it."""
+
+    scheme: str
+    host: str
+    port: int
+    basepath: str
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot; environment variable names are the field names in upper case."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, frozen=True, extra="ignore")
+
+    mattermost_url: str = Field(description="Base URL of the Mattermost server, e.g. https://chat.example.com")
+    mattermost_token: SecretStr = Field(description="The bot account's personal access token")
+    slash_command_tokens: Annotated[tuple[str, ...], NoDecode] = Field(
+        description="Comma-separated tokens of the registered /sessions commands (one per team)", repr=False
+    )
+    bot_secret: SecretStr = Field(description="Key for everything the bot signs (at least 32 characters)")
+    mattermost_timeout_s: float = Field(default=5.0, gt=0, le=MATTERMOST_COMMAND_TIMEOUT_S / 3)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+
+    @field_validator("mattermost_url")
+    @classmethod
+    def _url_is_http(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an http(s) URL such as https://chat.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query string or fragment")
+        try:
+            parts.port
+        except ValueError as exc:
+            raise ValueError("has an invalid port") from exc
+        return value.strip().rstrip("/")
+
+    @field_validator("mattermost_token")
+    @classmethod
+    def _token_present(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return SecretStr(value.get_secret_value().strip())
+
+    @field_validator("slash_command_tokens", mode="before")
+    @classmethod
+    def _split_tokens(cls, value: object) -> tuple[str, ...]:
+        items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+        tokens = tuple(t.strip() for t in items if str(t).strip())
+        if not tokens:
+            raise ValueError("must list at least one slash command token (comma-separated)")
+        return tokens
+
+    @field_validator("bot_secret")
+    @classmethod
+    def _secret_long_enough(cls, value: SecretStr) -> SecretStr:
+        if len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @property
+    def server(self) -> ServerAddress:
+        """The Mattermost server address, with the API base path appended."""
+        parts = urlsplit(self.mattermost_url)
+        default_port = 443 if parts.scheme == "https" else 80
+        return ServerAddress(
+            scheme=parts.scheme,
+            host=parts.hostname or "",
+            port=parts.port or default_port,
+            basepath=parts.path.rstrip("/") + "/api/v4",
+        )
+
+
+def _describe(error: ValidationError) -> str:
+    lines = []
+    for problem in error.errors():
+        name = str(problem["loc"][0]).upper() if problem["loc"] else "configuration"
+        reason = "is required but not set" if problem["type"] == "missing" else problem["msg"].removeprefix("Value error, ")
+        lines.append(f"  {name}: {reason}")
+    return "invalid configuration:\n" + "\n".join(lines)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings from the environment (``overrides`` win); raise ConfigError."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc)) from None
+
+
+def load_settings_or_exit() -> Settings:
+    """Read the settings, or print what is wrong (no traceback) and exit with status 3 (gunicorn's boot error)."""
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        print(f"sessions-bot: {exc}", file=sys.stderr)
+        raise SystemExit(3) from None

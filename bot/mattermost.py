@@ -1,0 +1,216 @@
+"""Talk to Mattermost's REST API v4 through mattermostdriver, with the bot's own token.
+
+mattermostdriver 7.3.2 calls ``requests.get/post`` for every request (no connection reuse) and has
+no timeout by default (../shared/MATTERMOST.md §8). ``PooledClient`` keeps the driver's endpoint
+helpers and exception types but sends everything through one ``requests.Session`` per process:
+one keep-alive connection pool, a timeout on every call, and no retries (a retried POST could act
+twice). Every failure leaves this module as one of the ``bot.errors`` types.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable, Iterable, TypeVar
+from urllib.parse import quote
+
+import requests
+from cachetools import TTLCache
+from mattermostdriver import Driver
+from mattermostdriver.client import Client
+from mattermostdriver.exceptions import (
+    ContentTooLarge,
+    FeatureDisabled,
+    InvalidOrMissingParameters,
+    MethodNotAllowed,
+    NoAccessTokenProvided,
+    NotEnoughPermissions,
+    ResourceNotFound,
+)
+from requests.adapters import HTTPAdapter
+
+from bot.config import Settings
+from bot.errors import BotTokenRejected, MattermostUnreachable, UpstreamMalformed, UpstreamRejected
+from bot.model import Session, User
+
+T = TypeVar("T")
+
+#: How long role definitions are trusted before they are fetched again.
+ROLE_CACHE_SECONDS = 60.0
+#: Connections kept open to Mattermost per process (one per gunicorn thread is plenty).
+POOL_SIZE = 16
+
+_DRIVER_ERRORS: dict[int, type[requests.HTTPError]] = {
+    400: InvalidOrMissingParameters,
+    401: NoAccessTokenProvided,
+    403: NotEnoughPermissions,
+    404: ResourceNotFound,
+    405: MethodNotAllowed,
+    413: ContentTooLarge,
+    501: FeatureDisabled,
+}
+
+
+def new_http_session() -> requests.Session:
+    """A requests session with one bounded keep-alive pool and no automatic retries."""
+    http = requests.Session()
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
+    http.mount("http://", adapter)
+    http.mount("https://", adapter)
+    return http
+
+
+class PooledClient(Client):
+    """mattermostdriver's Client, sending through a shared ``requests.Session`` (``options['http']``)."""
+
+    def __init__(self, options: dict[str, Any]) -> None:
+        super().__init__(options)
+        self._http: requests.Session = options["http"]
+
+    def make_request(  # noqa: PLR0913 - the driver's signature
+        self,
+        method: str,
+        endpoint: str,
+        options: Any = None,
+        params: Any = None,
+        data: Any = None,
+        files: Any = None,
+        basepath: str | None = None,
+    ) -> requests.Response:
+        """Send one request; raise the driver's exception for the status, with the response attached."""
+        base = self.url if basepath is None else f"{self._scheme}://{self._options['url']}:{self._port}{basepath}"
+        response = self._http.request(
+            method.upper(),
+            base + endpoint,
+            headers=self.auth_header(),
+            json=options,
+            params=params,
+            data=data,
+            files=files,
+            timeout=self.request_timeout,
+            verify=self._verify,
+        )
+        if response.status_code >= 400:
+            error = _DRIVER_ERRORS.get(response.status_code, requests.HTTPError)
+            raise error(f"{method.upper()} {endpoint}: HTTP {response.status_code}", response=response)
+        return response
+
+
+def _error_id(response: requests.Response | None) -> str:
+    try:
+        body = response.json() if response is not None else {}
+    except ValueError:
+        return ""
+    return str(body.get("id", "")) if isinstance(body, dict) else ""
+
+
+class MattermostAPI:
+    """The handful of Mattermost calls the bot makes, as typed values and ``bot.errors`` exceptions."""
+
+    def __init__(self, settings: Settings, http: requests.Session | None = None) -> None:
+        server = settings.server
+        self._timeout = settings.mattermost_timeout_s
+        self._driver = Driver(
+            {
+                "scheme": server.scheme,
+                "url": server.host,
+                "port": server.port,
+                "basepath": server.basepath,
+                "token": settings.mattermost_token.get_secret_value(),
+                "request_timeout": settings.mattermost_timeout_s,
+                "http": http or new_http_session(),
+            },
+            client_cls=PooledClient,
+        )
+        self._driver.client.token = settings.mattermost_token.get_secret_value()
+        self._roles: TTLCache[str, frozenset[str]] = TTLCache(maxsize=256, ttl=ROLE_CACHE_SECONDS)
+        self._roles_lock = threading.Lock()
+        self._bot_user_id: str | None = None
+
+    def _call(self, request: Callable[[], T]) -> T:
+        """Run one driver call, turning every transport or HTTP failure into a ``bot.errors`` type."""
+        try:
+            return request()
+        except requests.Timeout:
+            raise MattermostUnreachable(f"it did not answer within {self._timeout:g} s") from None
+        except requests.ConnectionError:
+            raise MattermostUnreachable("the connection failed") from None
+        except requests.HTTPError as exc:
+            status = exc.response.status_code if exc.response is not None else 0
+            if status == 401:
+                raise BotTokenRejected() from None
+            raise UpstreamRejected(status, _error_id(exc.response)) from None
+        except ValueError:  # before RequestException: requests' JSONDecodeError is both
+            raise UpstreamMalformed("the answer was not valid JSON") from None
+        except requests.RequestException as exc:
+            raise MattermostUnreachable(type(exc).__name__) from None
+
+    def _get_json(self, endpoint: str) -> Any:
+        body = self._call(lambda: self._driver.client.get(endpoint))
+        if isinstance(body, requests.Response):  # the driver hands back non-JSON answers raw
+            raise UpstreamMalformed(f"GET {endpoint} did not answer JSON")
+        return body
+
+    def _user(self, endpoint: str) -> User:
+        body = self._get_json(endpoint)
+        try:
+            return User.from_api(body)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise UpstreamMalformed("a user record was not shaped as documented") from None
+
+    @property
+    def bot_user_id(self) -> str:
+        """The bot account's own user id (fetched once per process with ``GET /users/me``)."""
+        if self._bot_user_id is None:
+            self._bot_user_id = self._user("/users/me").id
+        return self._bot_user_id
+
+    def user(self, user_id: str) -> User:
+        """``GET /users/{user_id}``."""
+        return self._user("/users/" + quote(user_id, safe=""))
+
+    def user_by_username(self, username: str) -> User:
+        """``GET /users/username/{username}`` (the name is percent-encoded; the driver would not)."""
+        return self._user("/users/username/" + quote(username, safe=""))
+
+    def user_by_email(self, email: str) -> User:
+        """``GET /users/email/{email}`` (percent-encoded)."""
+        return self._user("/users/email/" + quote(email, safe=""))
+
+    def permissions_of_roles(self, role_names: Iterable[str]) -> dict[str, frozenset[str]]:
+        """Permissions per role name, from a short-lived cache or one ``POST /roles/names``.
+
+        Roles Mattermost does not return (unknown) and deleted roles map to no permissions. The driver's
+        own helper for this endpoint sends GET, which the server refuses (§8), so POST is sent directly.
+        """
+        names = sorted(set(role_names))
+        with self._roles_lock:
+            known = {name: self._roles[name] for name in names if name in self._roles}
+        missing = [name for name in names if name not in known]
+        if missing:
+            body = self._call(lambda: self._driver.client.post("/roles/names", options=missing))
+            fetched = dict.fromkeys(missing, frozenset())
+            try:
+                for role in body:
+                    if role["name"] in fetched and not role.get("delete_at"):
+                        fetched[role["name"]] = frozenset(role.get("permissions") or ())
+            except (KeyError, TypeError):
+                raise UpstreamMalformed("role definitions were not shaped as documented") from None
+            with self._roles_lock:
+                self._roles.update(fetched)
+            known.update(fetched)
+        return known
+
+    def sessions(self, user_id: str) -> list[Session]:
+        """``GET /users/{user_id}/sessions``."""
+        body = self._get_json(f"/users/{quote(user_id, safe='')}/sessions")
+        try:
+            return [Session.from_api(item) for item in body]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise UpstreamMalformed("the session list was not shaped as documented") from None
+
+    def revoke_session(self, user_id: str, session_id: str) -> None:
+        """``POST /users/{user_id}/sessions/revoke`` with ``{"session_id": ...}``."""
+        self._call(lambda: self._driver.users.revoke_user_session(quote(user_id, safe=""), {"session_id": session_id}))
+
+    def revoke_all_sessions(self, user_id: str) -> None:
+        """``POST /users/{user_id}/sessions/revoke/all``."""
+        self._call(lambda: self._driver.users.revoke_all_user_sessions(quote(user_id, safe="")))

@@ -1,0 +1,29 @@
+"""gunicorn settings for the sessions bot (used by the Procfile's ``gunicorn bot.wsgi:app``).
+
+The bot is I/O-bound: each command spends almost all its time waiting on Mattermost's API. Threads
+("gthread") wait cheaply, so a few processes with several threads each serve many concurrent
+commands with little memory; one process per core keeps both cores busy for the small amount of
+CPU work (parsing, rendering). Each process keeps one keep-alive connection pool to Mattermost.
+Override with WEB_CONCURRENCY (processes) and GUNICORN_THREADS (threads per process).
+"""
+import multiprocessing
+import os
+
+bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", max(2, multiprocessing.cpu_count())))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
+# Mattermost gives up on a slash command after 30 s; a request still running then is useless.
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+accesslog = "-"
+# %(U)s is the path without the query string: a GET-method command would carry its token there.
+access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+
+
+def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature
+    """Validate the configuration once in the master, so a bad setting is one clear line, not a crash loop."""
+    from bot.config import load_settings_or_exit
+
+    load_settings_or_exit()
