@@ -5,8 +5,6 @@ so it can neither break a table nor become a link; replies stay under Mattermost
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import datetime, timezone
 
 import humanize
@@ -26,6 +24,7 @@ from bot.errors import (
     UpstreamRejected,
     UserNotFound,
 )
+from bot.markdown import code, inert
 from bot.model import DeviceKind, Session, User, by_recent_activity, shown_ids
 from bot.permissions import Refusal
 
@@ -35,7 +34,6 @@ MAX_MESSAGE_CHARS = 15000
 MAX_LISTED = 50
 #: Expiry further away than this is shown as "never" (token sessions last 100 years, §3.1).
 NEVER_MS = 10 * 365 * 24 * 3600 * 1000
-_CELL_CHARS = 40
 
 _MARKERS = {
     DeviceKind.WEB: "🌐 Web browser",
@@ -45,7 +43,6 @@ _MARKERS = {
     DeviceKind.BOT_TOKEN: "🤖 Bot token",
     DeviceKind.OAUTH: "🔗 OAuth app",
 }
-_UNSAFE = re.compile(r"[^\w .,/()+-]")
 
 TOKEN_NOTE = (
     "🔑 Signing out does not disable personal access tokens: each token's next use opens a new session. "
@@ -68,13 +65,6 @@ A system admin's sessions need **manage_system**."""
 
 # --- small pieces -------------------------------------------------------------------------------
 
-def _clean(text: str, limit: int = _CELL_CHARS) -> str:
-    """Text from outside made inert: a conservative character set, one line, at most ``limit`` characters."""
-    flat = " ".join(unicodedata.normalize("NFKC", text).split())
-    safe = _UNSAFE.sub("", flat.replace("_", " ")).strip()
-    return safe if len(safe) <= limit else safe[: limit - 1].rstrip() + "…"
-
-
 def _when(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
 
@@ -88,7 +78,7 @@ def _expires(session: Session, now_ms: int) -> str:
         return "never"
     if session.is_expired(now_ms):
         return "expired " + _ago(session.expires_ms, now_ms)
-    return "in " + humanize.naturaldelta(_when(session.expires_ms) - _when(now_ms))
+    return "in " + humanize.naturaldelta(_when(session.expires_ms) - _when(now_ms), months=False)
 
 
 def _mention(user: User | None, *, capital: bool = False) -> str:
@@ -100,31 +90,31 @@ def _whose(user: User | None) -> str:
 
 
 def _ref(ref: UserRef) -> str:
-    return f"`{_clean(ref.text, 64)}`"
+    return code(ref.text, 64)
 
 
-def _command(verb: str, subject: User | None, *extra: str) -> str:
-    words = ["/sessions", verb, *extra] + ([f"@{subject.username}"] if subject else [])
+def _command(verb: str, subject: User | None, *args: str, flag: str = "") -> str:
+    words = ["/sessions", verb, *args] + ([f"@{subject.username}"] if subject else []) + ([flag] if flag else [])
     return "`" + " ".join(words) + "`"
 
 
 def describe(session: Session) -> str:
     """A short human name for a session, e.g. "Chrome on Mac OS" or "the mobile app on iOS"."""
-    os_name = _clean(session.os) or "an unknown system"
+    os_name = inert(session.os) or "an unknown system"
     match session.kind:
         case DeviceKind.WEB:
-            browser = _clean(session.browser.split("/")[0])
+            browser = inert(session.browser.split("/")[0])
             return f"{browser if browser and browser != 'Unknown' else 'a web browser'} on {os_name}"
         case DeviceKind.DESKTOP:
             return f"the desktop app on {os_name}"
         case DeviceKind.MOBILE:
-            return f"the mobile app on {_clean(session.mobile_system) or 'a phone'}"
+            return f"the mobile app on {inert(session.mobile_system) or 'a phone'}"
         case DeviceKind.ACCESS_TOKEN:
             return "a personal access token session"
         case DeviceKind.BOT_TOKEN:
             return "a bot token session"
         case DeviceKind.OAUTH:
-            return f"the OAuth app {_clean(session.platform) or '(unnamed)'}"
+            return f"the OAuth app {inert(session.platform) or '(unnamed)'}"
 
 
 def _summary_line(session: Session, now_ms: int) -> str:
@@ -167,9 +157,9 @@ def session_list(subject: User | None, sessions: list[Session], now_ms: int) -> 
     rows = [
         "| {marker} | {platform} | {os} | {browser} | {signed} | {active} | {expires} | `{id}` |".format(
             marker=_MARKERS[s.kind],
-            platform=_clean(s.platform) or "–",
-            os=_clean(s.os) or "–",
-            browser=_clean(s.browser) or "–",
+            platform=inert(s.platform) or "–",
+            os=inert(s.os) or "–",
+            browser=inert(s.browser) or "–",
             signed=_when(s.created_ms).strftime("%Y-%m-%d") if s.created_ms else "–",
             active=_ago(s.last_activity_ms, now_ms),
             expires=_expires(s, now_ms),
@@ -211,7 +201,7 @@ def revoke_all_preview(subject: User | None, sessions: list[Session], now_ms: in
         tail.append(SELF_REVOKE_NOTE)
     if any(s.is_token for s in sessions):
         tail.append(TOKEN_NOTE)
-    tail.append(f"To go ahead, run {_command('revoke-all', subject, '--yes')}.")
+    tail.append(f"To go ahead, run {_command('revoke-all', subject, flag='--yes')}.")
     head = [f"**This will sign {_mention(subject)} out of {_count(sessions)}:**"]
     return _fit(head + bullets, tail)
 
@@ -290,7 +280,7 @@ def error_message(error: BotError) -> str:
                 f"Mattermost admin. {_NOTHING_CHANGED}"
             )
         case UpstreamRejected(status=status, error_id=error_id):
-            detail = f"HTTP {status}" + (f", `{_clean(error_id, 80)}`" if error_id else "")
+            detail = f"HTTP {status}" + (f", {code(error_id, 80)}" if error_id else "")
             return f"⚠️ Mattermost answered with an unexpected error ({detail}). {_CHECK_FIRST}"
         case UpstreamMalformed(detail=detail):
             return f"⚠️ Mattermost's answer was not what the sessions bot expected ({detail}). {_CHECK_FIRST}"
@@ -299,4 +289,4 @@ def error_message(error: BotError) -> str:
 
 def internal_error(reference: str) -> str:
     """The reply when the bot itself failed unexpectedly; ``reference`` finds the log line."""
-    return f"⚠️ Something went wrong in the sessions bot (reference `{_clean(reference, 64)}`). {_CHECK_FIRST}"
+    return f"⚠️ Something went wrong in the sessions bot (reference {code(reference)}). {_CHECK_FIRST}"

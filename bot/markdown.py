@@ -1,0 +1,35 @@
+"""Make text that came from outside the bot safe to put in a Mattermost Markdown message (pure)."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from itertools import islice
+
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+_UNSAFE = re.compile(r"[^\w .,/()+-]")
+_UNPRINTABLE = "\N{REPLACEMENT CHARACTER}"
+
+
+def _is_hidden(char: str) -> bool:
+    return unicodedata.category(char) in _HIDDEN_CATEGORIES
+
+
+def has_hidden(text: str) -> bool:
+    """True when ``text`` holds control, format (e.g. direction overrides) or broken surrogate characters."""
+    return any(_is_hidden(char) for char in text)
+
+
+def code(text: str, limit: int = 40) -> str:
+    """``text`` as inline code that cannot break out, hide text or span lines, cut to ``limit`` characters."""
+    visible = (" " if char.isspace() else char for char in text if char != "`" and not _is_hidden(char))
+    shown = " ".join("".join(islice(visible, 4 * limit + 1)).split())
+    if len(shown) > limit:
+        shown = shown[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"
+    return f"`{shown or _UNPRINTABLE}`"
+
+
+def inert(text: str, limit: int = 40) -> str:
+    """``text`` reduced to letters, digits, spaces and ``.,/()+-``: it can neither format, link nor split a table."""
+    flat = " ".join(unicodedata.normalize("NFKC", text[: 4 * limit]).split())
+    safe = " ".join(_UNSAFE.sub("", flat.replace("_", " ")).split())
+    return safe if len(safe) <= limit else safe[: limit - 1].rstrip() + "\N{HORIZONTAL ELLIPSIS}"
