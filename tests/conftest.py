@@ -1,0 +1,67 @@
+"""Fixtures: the Mattermost stand-in and the real bot, each serving real HTTP on loopback."""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import pytest
+
+from bot.app import create_app
+from bot.config import Settings, load_settings
+from bot.sandbox import SandboxServer, SlashResult, World, run_slash_command
+from bot.sandbox.background import BackgroundServer
+from tests.support.contract import ContractUnavailable, assert_exchanges_match_contract, load_contract
+
+COMMAND_TOKEN = "cmdtoken7q3xk9wz1m5p8r2t6v4y"
+BOT_SECRET = "test-secret-that-is-long-enough-for-hmac-use"
+
+
+def bot_settings(mattermost_url: str, bot_token: str, **overrides: Any) -> Settings:
+    """Settings for a bot talking to ``mattermost_url`` (environment variables are not consulted for these)."""
+    values: dict[str, Any] = {
+        "mattermost_url": mattermost_url,
+        "mattermost_token": bot_token,
+        "slash_command_tokens": COMMAND_TOKEN,
+        "bot_secret": BOT_SECRET,
+        "mattermost_timeout_s": 2.0,
+        "log_level": "WARNING",
+    }
+    values.update(overrides)
+    return load_settings(**values)
+
+
+@pytest.fixture
+def world() -> World:
+    """A fresh, seeded Mattermost deployment (users, roles, sessions)."""
+    return World.seeded()
+
+
+@pytest.fixture
+def mattermost(world: World) -> Iterator[SandboxServer]:
+    """The stand-in serving ``world``; afterwards, every exchange it had is checked against Mattermost's OpenAPI description."""
+    server = SandboxServer(world)
+    server.start()
+    yield server
+    server.stop()
+    try:
+        load_contract()
+    except ContractUnavailable:
+        return  # tests/test_contract.py reports the skip and its reason
+    assert_exchanges_match_contract(e for e in world.exchanges if not e.notes)
+
+
+@pytest.fixture
+def bot(world: World, mattermost: SandboxServer) -> Iterator[BackgroundServer]:
+    """The real bot app (real mattermostdriver, real HTTP) pointed at the stand-in."""
+    app = create_app(bot_settings(mattermost.url, world.bot_token))
+    with BackgroundServer(app) as server:
+        yield server
+
+
+@pytest.fixture
+def slash(world: World, bot: BackgroundServer) -> Callable[..., SlashResult]:
+    """Type ``/sessions <text>`` as ``username``, the way Mattermost sends it; returns what the user sees."""
+
+    def run(username: str, text: str = "", **options: Any) -> SlashResult:
+        return run_slash_command(world, bot.url + "/slash/sessions", COMMAND_TOKEN, username, text, **options)
+
+    return run

@@ -1,0 +1,82 @@
+"""Settings are read once from the environment and every bad variable is named clearly."""
+import pytest
+
+from bot.config import ConfigError, load_settings, load_settings_or_exit
+
+GOOD = {
+    "MATTERMOST_URL": "https://chat.example.com",
+    "MATTERMOST_TOKEN": "bot-token",
+    "SLASH_COMMAND_TOKENS": "tok-a, tok-b",
+    "BOT_SECRET": "x" * 32,
+}
+
+
+@pytest.fixture
+def env(monkeypatch):
+    for name in (*GOOD, "MATTERMOST_TIMEOUT_S", "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+
+    def set_env(**values: str) -> None:
+        for name, value in values.items():
+            monkeypatch.setenv(name, value)
+
+    return set_env
+
+
+def test_complete_environment_gives_settings_with_defaults(env):
+    env(**GOOD)
+    settings = load_settings()
+    assert settings.slash_command_tokens == ("tok-a", "tok-b")
+    assert settings.mattermost_timeout_s == 5.0 and settings.log_level == "INFO"
+    assert (settings.server.scheme, settings.server.host, settings.server.port, settings.server.basepath) == ("https", "chat.example.com", 443, "/api/v4")
+
+
+def test_url_with_port_and_subpath_is_split_for_the_driver(env):
+    env(**dict(GOOD, MATTERMOST_URL="http://10.0.0.5:8065/chat/"))
+    server = load_settings().server
+    assert (server.scheme, server.host, server.port, server.basepath) == ("http", "10.0.0.5", 8065, "/chat/api/v4")
+
+
+def test_every_missing_variable_is_named(env):
+    with pytest.raises(ConfigError) as error:
+        load_settings()
+    for name in GOOD:
+        assert f"{name}: is required but not set" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "reason"),
+    [
+        ("MATTERMOST_URL", "chat.example.com", "must be an http(s) URL"),
+        ("MATTERMOST_URL", "https://chat.example.com/?x=1", "must not have a query string"),
+        ("MATTERMOST_TOKEN", "   ", "must not be empty"),
+        ("SLASH_COMMAND_TOKENS", " , ,", "at least one slash command token"),
+        ("BOT_SECRET", "short", "at least 32 characters"),
+        ("MATTERMOST_TIMEOUT_S", "0", "MATTERMOST_TIMEOUT_S"),
+        ("MATTERMOST_TIMEOUT_S", "60", "MATTERMOST_TIMEOUT_S"),
+        ("LOG_LEVEL", "loud", "LOG_LEVEL"),
+    ],
+)
+def test_bad_values_are_named_with_the_reason(env, name, value, reason):
+    env(**dict(GOOD, **{name: value}))
+    with pytest.raises(ConfigError, match=name) as error:
+        load_settings()
+    assert reason in str(error.value)
+
+
+def test_log_level_is_case_insensitive(env):
+    env(**dict(GOOD, LOG_LEVEL="debug"))
+    assert load_settings().log_level == "DEBUG"
+
+
+def test_secrets_never_appear_in_the_settings_repr(env):
+    env(**GOOD)
+    text = repr(load_settings())
+    assert "bot-token" not in text and "tok-a" not in text and "x" * 32 not in text
+
+
+def test_startup_with_bad_configuration_prints_one_clear_message_and_exits_3(env, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        load_settings_or_exit()
+    assert exit_.value.code == 3
+    assert "sessions-bot: invalid configuration:" in capsys.readouterr().err

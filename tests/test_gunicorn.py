@@ -1,0 +1,81 @@
+"""The Procfile's command for real: gunicorn with gunicorn.conf.py, configured only through the environment."""
+from __future__ import annotations
+
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from bot.sandbox import run_slash_command
+from tests.conftest import BOT_SECRET, COMMAND_TOKEN
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def procfile_command() -> list[str]:
+    line = next(l for l in (ROOT / "Procfile").read_text().splitlines() if l.startswith("web:"))
+    argv = shlex.split(line.removeprefix("web:"))
+    assert argv[0] == "gunicorn"
+    return [str(Path(sys.executable).with_name("gunicorn")), *argv[1:]]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def environment(**variables: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("MATTERMOST_URL", "MATTERMOST_TOKEN", "SLASH_COMMAND_TOKENS", "BOT_SECRET")}
+    env.update(variables, WEB_CONCURRENCY="2", GUNICORN_THREADS="4")
+    return env
+
+
+@pytest.fixture
+def gunicorn_bot(world, mattermost) -> Iterator[str]:
+    port = free_port()
+    env = environment(
+        PORT=str(port), MATTERMOST_URL=mattermost.url, MATTERMOST_TOKEN=world.bot_token,
+        SLASH_COMMAND_TOKENS=f"other-team-token,{COMMAND_TOKEN}", BOT_SECRET=BOT_SECRET, MATTERMOST_TIMEOUT_S="2",
+    )
+    process = subprocess.Popen(procfile_command(), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert process.poll() is None, process.stdout.read()
+            assert time.monotonic() < deadline, "gunicorn did not start in 20 s"
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+        assert COMMAND_TOKEN not in output and world.bot_token not in output
+
+
+def test_gunicorn_serves_the_slash_command_end_to_end(gunicorn_bot, world):
+    result = run_slash_command(world, gunicorn_bot + "/slash/sessions", COMMAND_TOKEN, "usermanager", "revoke-all @bob --yes")
+    assert result.status == 200 and result.visible_text.startswith("✅ Signed @bob out of")
+    assert world.sessions_of(world.user_by_username("bob")["id"]) == []
+    assert run_slash_command(world, gunicorn_bot + "/slash/sessions", "forged", "alice", "list").status == 401
+
+
+def test_gunicorn_refuses_to_start_with_a_clear_message_when_configuration_is_missing():
+    result = subprocess.run(procfile_command(), cwd=ROOT, env=environment(PORT=str(free_port())), capture_output=True, text=True, timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "MATTERMOST_URL: is required but not set" in output and "BOT_SECRET: is required but not set" in output
+    assert "Traceback" not in output
