@@ -6,27 +6,10 @@ from typing import Any, Callable, Iterator
 import pytest
 
 from bot.app import create_app
-from bot.config import Settings, load_settings
 from bot.sandbox import SandboxServer, SlashResult, World, run_slash_command
 from bot.sandbox.background import BackgroundServer
 from tests.support.contract import ContractUnavailable, assert_exchanges_match_contract, load_contract
-
-COMMAND_TOKEN = "cmdtoken7q3xk9wz1m5p8r2t6v4y"
-BOT_SECRET = "test-secret-that-is-long-enough-for-hmac-use"
-
-
-def bot_settings(mattermost_url: str, bot_token: str, **overrides: Any) -> Settings:
-    """Settings for a bot talking to ``mattermost_url`` (environment variables are not consulted for these)."""
-    values: dict[str, Any] = {
-        "mattermost_url": mattermost_url,
-        "mattermost_token": bot_token,
-        "slash_command_tokens": COMMAND_TOKEN,
-        "bot_secret": BOT_SECRET,
-        "mattermost_timeout_s": 2.0,
-        "log_level": "WARNING",
-    }
-    values.update(overrides)
-    return load_settings(**values)
+from tests.support.settings import COMMAND_TOKEN, bot_settings
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from bot.sandbox import run_slash_command
-from tests.conftest import BOT_SECRET, COMMAND_TOKEN
+from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,7 +5,7 @@ import pytest
 import requests
 
 from bot.slash import token_is_valid
-from tests.conftest import COMMAND_TOKEN
+from tests.support.settings import COMMAND_TOKEN
 
 ALICE_FORM = {"user_id": "", "text": "list", "command": "/sessions", "team_id": "t" * 26, "channel_id": "c" * 26}
 

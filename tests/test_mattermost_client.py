@@ -1,0 +1,124 @@
+"""The Mattermost client: one keep-alive pool, a timeout, no retries, safe paths, cached roles."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Iterator
+
+import pytest
+
+from bot.errors import BotTokenRejected, MattermostUnreachable, UpstreamMalformed, UpstreamRejected
+from bot.mattermost import MattermostAPI
+from tests.support.settings import bot_settings
+
+USER = {"id": "u" * 26, "username": "alice", "email": "a@example.com", "roles": "system_user", "delete_at": 0}
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """A tiny Mattermost-like HTTP/1.1 server (keep-alive, unlike Werkzeug's) that remembers what arrived."""
+
+    protocol_version = "HTTP/1.1"
+    seen: list[tuple[str, str, int]]  # (method, raw path, client port)
+    delay_s: float
+
+    def log_message(self, *args: object) -> None:
+        """Quiet."""
+
+    def _answer(self, status: int, body: object, content_type: str = "application/json") -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.seen.append((self.command, self.path, self.client_address[1]))
+        time.sleep(self.delay_s)
+        if self.path.endswith("unauthorized"):
+            self._answer(401, {"id": "api.context.session_expired.app_error", "status_code": 401})
+        elif self.path.endswith("notjson"):
+            self._answer(200, b"<html>proxy error</html>", "text/html")
+        else:
+            self._answer(200, USER)
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.seen.append((self.command, self.path, self.client_address[1]))
+        if self.path.endswith("roles/names"):
+            self._answer(200, [{"name": n, "permissions": [f"{n}_perm"], "delete_at": 0} for n in json.loads(body)])
+        else:
+            self._answer(400, {"id": "app.session.get.app_error", "status_code": 400})
+
+
+@pytest.fixture
+def recorder() -> Iterator[tuple[type[Recorder], MattermostAPI]]:
+    handler = type("Handler", (Recorder,), {"seen": [], "delay_s": 0.0})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield handler, MattermostAPI(bot_settings(f"http://127.0.0.1:{server.server_port}", "bot-token", mattermost_timeout_s=0.5))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_calls_reuse_one_keep_alive_connection(recorder):
+    rec, api = recorder
+    for _ in range(5):
+        api.user("u" * 26)
+    assert len({port for _, _, port in rec.seen}) == 1
+
+
+def test_usernames_and_emails_are_percent_encoded_into_the_path(recorder):
+    rec, api = recorder
+    api.user_by_username("a/../b")
+    api.user_by_email("x+y@example.com")
+    assert rec.seen[0][1] == "/api/v4/users/username/a%2F..%2Fb"
+    assert rec.seen[1][1] == "/api/v4/users/email/x%2By%40example.com"
+
+
+def test_role_definitions_are_fetched_with_post_once_and_then_cached(recorder):
+    rec, api = recorder
+    first = api.permissions_of_roles(["system_user", "system_admin"])
+    second = api.permissions_of_roles(["system_admin"])
+    assert first["system_admin"] == {"system_admin_perm"} and second == {"system_admin": frozenset({"system_admin_perm"})}
+    assert [(m, p) for m, p, _ in rec.seen] == [("POST", "/api/v4/roles/names")]
+
+
+def test_a_failed_post_is_not_retried(recorder):
+    rec, api = recorder
+    with pytest.raises(UpstreamRejected) as error:
+        api.revoke_session("u" * 26, "s" * 26)
+    assert (error.value.status, error.value.error_id) == (400, "app.session.get.app_error")
+    assert len(rec.seen) == 1
+
+
+def test_a_slow_server_raises_unreachable_after_the_timeout(recorder):
+    rec, api = recorder
+    rec.delay_s = 1.0
+    started = time.monotonic()
+    with pytest.raises(MattermostUnreachable, match="within 0.5 s"):
+        api.sessions("u" * 26)
+    assert time.monotonic() - started < 1.5
+
+
+def test_a_401_means_the_bots_token_was_rejected(recorder):
+    _, api = recorder
+    with pytest.raises(BotTokenRejected):
+        api._user("/unauthorized")
+
+
+def test_a_non_json_answer_is_reported_as_malformed(recorder):
+    _, api = recorder
+    with pytest.raises(UpstreamMalformed):
+        api._user("/notjson")
+
+
+def test_a_closed_port_raises_unreachable():
+    api = MattermostAPI(bot_settings("http://127.0.0.1:9", "bot-token", mattermost_timeout_s=0.5))
+    with pytest.raises(MattermostUnreachable, match="connection failed"):
+        api.sessions("u" * 26)
