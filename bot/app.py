@@ -15,11 +15,6 @@ from bot.service import SessionsService
 MAX_REQUEST_BYTES = 64 * 1024
 
 
-def _plain_error(error: HTTPException) -> Response:
-    """HTTP errors as one short line of text: the status, never a detail or an HTML page."""
-    return Response(f"{error.code} {error.name}\n", status=error.code, mimetype="text/plain")
-
-
 def _configure_logging(level: str) -> None:
     logger = logging.getLogger("bot")
     logger.setLevel(level)
@@ -37,7 +32,7 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, SLASH_COMMAND_TOKENS=settings.slash_command_tokens)
     app.extensions["sessions_bot"] = SessionsService(api or MattermostAPI(settings))
     app.register_blueprint(slash.blueprint)
-    app.register_error_handler(HTTPException, _plain_error)
+    app.register_error_handler(HTTPException, slash.plain_error)
 
     @app.get("/healthz")
     def healthz() -> Response:

@@ -45,6 +45,11 @@ def _presented_tokens() -> list[str]:
     return tokens
 
 
+def plain_error(error: HTTPException) -> Response:
+    """HTTP errors as one short line of text: the status, never a detail or an HTML page."""
+    return Response(f"{error.code} {error.name}\n", status=error.code, mimetype="text/plain")
+
+
 def ephemeral(text: str) -> Response:
     """Mattermost's reply shape for a message only the caller sees."""
     return jsonify(response_type="ephemeral", text=text)
@@ -70,10 +75,10 @@ def sessions_command() -> Response:
 
 
 @blueprint.errorhandler(Exception)
-def _unexpected(error: Exception) -> Response | HTTPException:
+def _unexpected(error: Exception) -> Response:
     """HTTP errors keep their status; anything else becomes a friendly reply, never a 500 page."""
     if isinstance(error, HTTPException):
-        return error
+        return plain_error(error)
     reference = uuid.uuid4().hex[:12]
     log.exception("unexpected error, reference %s", reference)
     return ephemeral(render.internal_error(reference))
