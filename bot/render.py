@@ -228,8 +228,8 @@ def _refusal(error: Refused) -> str:
     match error.reason:
         case Refusal.NEEDS_EDIT_OTHER_USERS:
             return (
-                f"🚫 You can only manage your own sessions. Managing {target}'s sessions needs Mattermost's "
-                f"**edit_other_users** permission, which your account doesn't have. {_NOTHING_CHANGED}"
+                f"🚫 You can only manage your own sessions: managing another user's sessions ({target}) needs "
+                f"Mattermost's **edit_other_users** permission, which your account doesn't have. {_NOTHING_CHANGED}"
             )
         case Refusal.TARGET_IS_SYSTEM_ADMIN:
             return (
