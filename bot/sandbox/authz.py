@@ -1,0 +1,60 @@
+"""Mattermost's session permission checks, re-implemented.
+
+Source: MM ``server/channels/app/authorization.go`` @01357633519556b55889abf42b480b5d4ee76151
+(``SessionHasPermissionTo``, ``SessionHasPermissionToUser``, ``RolesGrantPermission``).
+The functions are pure: they read the calling session's ``roles`` string (not the user's
+current roles), the role records, and a user lookup.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from .roles import EDIT_OTHER_USERS, MANAGE_SYSTEM
+
+Record = Mapping[str, Any]
+
+
+def roles_grant_permission(role_names: Iterable[str], permission: str, roles: Mapping[str, Record]) -> bool:
+    """``RolesGrantPermission``: true when a named, non-deleted role lists ``permission``.
+
+    Unknown role names are ignored; a role with ``delete_at != 0`` grants nothing.
+    """
+    for name in role_names:
+        role = roles.get(name)
+        if role is not None and role["delete_at"] == 0 and permission in role["permissions"]:
+            return True
+    return False
+
+
+def session_has_permission_to(session: Record, permission: str, roles: Mapping[str, Record]) -> bool:
+    """``SessionHasPermissionTo``: local-mode sessions always pass; otherwise the session's roles decide."""
+    if session.get("local"):
+        return True
+    return roles_grant_permission(session["roles"].split(), permission, roles)
+
+
+def session_has_permission_to_user(
+    session: Record,
+    target_user_id: str,
+    roles: Mapping[str, Record],
+    get_user: Callable[[str], Record | None],
+) -> bool:
+    """``SessionHasPermissionToUser``: may this session act on ``target_user_id``'s account?
+
+    In order: empty target → no; local session or ``manage_system`` → yes; the caller
+    themself → yes; no ``edit_other_users`` → no; unknown target → no; target holding the
+    ``system_admin`` role → no; otherwise yes.
+    """
+    if target_user_id == "":
+        return False
+    if session.get("local") or session_has_permission_to(session, MANAGE_SYSTEM, roles):
+        return True
+    if session["user_id"] == target_user_id:
+        return True
+    if not session_has_permission_to(session, EDIT_OTHER_USERS, roles):
+        return False
+    target = get_user(target_user_id)
+    if target is None:
+        return False
+    return "system_admin" not in target["roles"].split(" ")

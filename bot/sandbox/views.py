@@ -1,0 +1,80 @@
+"""How stored records are shown to API clients: Mattermost's sanitising and JSON field rules.
+
+Sources: MM ``server/public/model/user.go`` (``User`` JSON tags, ``Sanitize``,
+``SanitizeProfile``), ``server/public/model/session.go`` (``Session``, ``Sanitize``),
+``server/public/model/role.go`` (``Role``). Go's ``omitempty`` fields are left out when
+zero; maps are written with sorted keys, as ``encoding/json`` does.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+Record = dict[str, Any]
+
+# User fields in struct order; True marks `omitempty`.
+_USER_FIELDS: tuple[tuple[str, bool], ...] = (
+    ("id", False), ("create_at", True), ("update_at", True), ("delete_at", False), ("username", False),
+    ("password", True), ("auth_data", True), ("auth_service", False), ("email", False),
+    ("email_verified", True), ("nickname", False), ("first_name", False), ("last_name", False),
+    ("position", False), ("roles", False), ("allow_marketing", True), ("props", True),
+    ("notify_props", True), ("last_password_update", True), ("last_picture_update", True),
+    ("failed_attempts", True), ("locale", False), ("timezone", False), ("mfa_active", True),
+    ("mfa_secret", True), ("remote_id", True), ("last_activity_at", True), ("is_bot", True),
+    ("bot_description", True), ("bot_last_icon_update", True), ("terms_of_service_id", True),
+    ("terms_of_service_create_at", True), ("disable_welcome_email", False),
+)
+
+
+def _sorted_maps(value: Any) -> Any:
+    return dict(sorted(value.items())) if isinstance(value, dict) else value
+
+
+def _omitted(value: Any) -> bool:
+    """Go ``omitempty``: false, 0, "", nil, and empty maps/slices. (A pointer to "" is *not* empty.)"""
+    return value is None or value is False or value == 0 or value == "" or value == {} or value == []
+
+
+def user_view(user: Record, *, is_self: bool, as_admin: bool, show_email: bool, show_full_name: bool) -> Record:
+    """The user object an API client receives.
+
+    The user themself gets ``Sanitize(map{})``: password, MFA secret and auth data blanked.
+    Anyone else gets ``SanitizeProfile``: also notify props, email verification and password
+    timestamps cleared, the auth service hidden from non-admins, and email/full name shown
+    only when the privacy settings allow it or the caller is a system admin.
+    """
+    shown = dict(user)
+    shown.update(password="", auth_data="", mfa_secret="")  # auth_data becomes a pointer to ""
+    if not is_self:
+        shown.update(email_verified=False, allow_marketing=False, notify_props={}, last_password_update=0,
+                     failed_attempts=0)
+        if not (show_email or as_admin):
+            shown["email"] = ""
+        if not (show_full_name or as_admin):
+            shown.update(first_name="", last_name="")
+        if not as_admin:
+            shown["auth_service"] = ""
+    view: Record = {}
+    for name, omitempty in _USER_FIELDS:
+        value = shown.get(name)
+        if omitempty and _omitted(value) and not (name == "auth_data" and value == ""):
+            continue
+        view[name] = _sorted_maps(value)
+    return view
+
+
+def session_view(session: Record, team_members: list[Record]) -> Record:
+    """A session as listed by ``GET /users/{id}/sessions``: ``Sanitize()`` blanks only the token."""
+    return {
+        "id": session["id"], "token": "", "create_at": session["create_at"],
+        "expires_at": session["expires_at"], "last_activity_at": session["last_activity_at"],
+        "user_id": session["user_id"], "device_id": session["device_id"], "roles": session["roles"],
+        "is_oauth": session["is_oauth"], "expired_notify": session["expired_notify"],
+        "props": _sorted_maps(session["props"]), "team_members": team_members, "local": session["local"],
+    }
+
+
+def role_view(role: Record) -> Record:
+    """A role as ``model.Role`` serialises it."""
+    keys = ("id", "name", "display_name", "description", "create_at", "update_at", "delete_at",
+            "permissions", "scheme_managed", "built_in", "scheme_id")
+    return {key: role[key] for key in keys}

@@ -1,0 +1,105 @@
+"""How the stand-in puts bytes on the wire: Go-style JSON and Mattermost's ``AppError``.
+
+Sources: MM ``server/public/model/utils.go`` (``AppError``, ``NewAppError``, ``ToJSON``),
+``server/channels/web/context.go`` (the ``Set*Error`` helpers) and ``server/i18n/en.json``
+(the English messages).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+JSON_CONTENT_TYPE = "application/json"
+
+# English messages of the error ids the stand-in can answer with (MM server/i18n/en.json).
+MESSAGES: dict[str, str] = {
+    "api.context.404.app_error": "Sorry, we could not find the page.",
+    "api.context.invalid_body_param.app_error": "Invalid or missing {Name} in request body.",
+    "api.context.invalid_url_param.app_error": "Invalid or missing {Name} parameter in request URL.",
+    "api.context.permissions.app_error": "You do not have the appropriate permissions.",
+    "api.context.request_body_too_large.app_error": "Unable to process request. Request body too large.",
+    "api.context.server_busy.app_error": "Server is busy, non-critical services are temporarily unavailable.",
+    "api.context.session_expired.app_error": "Invalid or expired session, please login again.",
+    "api.context.token_provided.app_error": "Session is not OAuth but token was provided in the query string.",
+    "api.user.get_user_by_email.permissions.app_error": "Unable to get user by email.",
+    "app.role.get.app_error": "Unable to get role.",
+    "app.role.get_by_name.app_error": "Unable to get role.",
+    "app.session.get.app_error": "We encountered an error finding the session.",
+    "app.user.get_by_username.app_error": (
+        "Unable to find an existing account matching your username for this team. "
+        "This team may require an invite from the team owner to join."
+    ),
+    "app.user.missing_account.const": "Unable to find the user.",
+}
+
+
+def go_json(value: Any, *, newline: bool = False) -> bytes:
+    """Serialise ``value`` the way Go's ``encoding/json`` does.
+
+    Compact separators, keys in the given order (Go keeps struct field order), non-ASCII
+    left as UTF-8, and ``<``, ``>``, ``&``, U+2028, U+2029 escaped as Go's HTML-safe
+    encoder does. ``newline`` adds the ``\\n`` that ``json.NewEncoder(w).Encode`` writes.
+    """
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
+                          ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+        text = text.replace(char, escaped)
+    return (text + ("\n" if newline else "")).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class AppError(Exception):
+    """A Mattermost ``*model.AppError`` on its way to the client.
+
+    ``detailed_error`` is wiped by the server unless developer mode is on, so it defaults
+    to ``""``; ``params`` fill the ``{{.Name}}``-style placeholders of the message.
+    """
+
+    id: str
+    status_code: int
+    params: tuple[tuple[str, str], ...] = ()
+    detailed_error: str = ""
+
+    @property
+    def message(self) -> str:
+        """The English message for ``id`` (the id itself when untranslated, like Mattermost)."""
+        template = MESSAGES.get(self.id)
+        return template.format(**dict(self.params)) if template else self.id
+
+    def body(self, request_id: str) -> dict[str, Any]:
+        """The JSON object sent to the client, in Go field order; no ``request_id`` when empty."""
+        doc: dict[str, Any] = {"id": self.id, "message": self.message, "detailed_error": self.detailed_error}
+        if request_id:
+            doc["request_id"] = request_id
+        doc["status_code"] = self.status_code
+        return doc
+
+
+def invalid_url_param(name: str) -> AppError:
+    """``c.SetInvalidURLParam(name)``: 400 ``api.context.invalid_url_param.app_error``."""
+    return AppError("api.context.invalid_url_param.app_error", 400, (("Name", name),))
+
+
+def invalid_body_param(name: str) -> AppError:
+    """``c.SetInvalidParam(name)``: 400 ``api.context.invalid_body_param.app_error``."""
+    return AppError("api.context.invalid_body_param.app_error", 400, (("Name", name),))
+
+
+def permission_error() -> AppError:
+    """``c.SetPermissionError(...)``: 403 ``api.context.permissions.app_error`` (details wiped)."""
+    return AppError("api.context.permissions.app_error", 403)
+
+
+def session_expired() -> AppError:
+    """401 ``api.context.session_expired.app_error``: no, unknown, expired or revoked token."""
+    return AppError("api.context.session_expired.app_error", 401)
+
+
+def not_found_route(path: str) -> AppError:
+    """``web.Handle404`` for an API path: its detailed error is *not* wiped and it has no request id."""
+    return AppError(
+        "api.context.404.app_error", 404,
+        detailed_error=(f"There doesn't appear to be an api call for the url='{path}'.  "
+                        "Typo? are you missing a team_id or user_id as part of the url?"),
+    )

@@ -1,0 +1,498 @@
+"""The in-memory state of the Mattermost stand-in: users, roles, sessions, tokens, faults, traffic.
+
+Every public method takes the world's single lock, and everything handed out is a copy, so
+the HTTP threads and the test thread never see half-made changes. Behaviour follows the
+Mattermost server (MM ``server/channels/app/session.go``, ``user_access_token.go``,
+``user.go``, ``server/public/model/session.go``); see ``/work/shared/MATTERMOST.md`` §3–§4.
+"""
+from __future__ import annotations
+
+import copy
+import random
+import re
+import threading
+import time
+from typing import Any
+
+from . import authz, seed
+from .exchanges import Exchange
+from .faults import Faults
+from .ids import new_id
+from .roles import VIEW_MEMBERS, default_roles
+
+Record = dict[str, Any]
+
+HOUR_MS = 3_600_000
+SESSION_LENGTH_MS = 720 * HOUR_MS  # SessionLengthWebInHours / SessionLengthMobileInHours defaults
+ACCESS_TOKEN_SESSION_LENGTH_MS = 100 * 365 * 24 * HOUR_MS  # SessionUserAccessTokenExpiryHours
+SESSION_ACTIVITY_TIMEOUT_MS = 5 * 60 * 1000  # how stale last_activity_at must be before it is rewritten
+SESSION_TYPE_ACCESS_TOKEN = "UserAccessToken"
+
+_DEFAULT_NOTIFY_PROPS = {
+    "email": "true", "push": "mention", "desktop": "mention", "desktop_sound": "true",
+    "mention_keys": "", "channel": "true", "push_status": "away", "comments": "never",
+    "first_name": "false", "desktop_threads": "all", "email_threads": "all", "push_threads": "all",
+}
+
+
+def _real_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def _is_guest(user: Record) -> bool:
+    return "system_guest" in user["roles"].split()
+
+
+def _is_expired(session: Record, now_ms: int) -> bool:
+    """``Session.IsExpired``: a positive ``expires_at`` in the past."""
+    return 0 < session["expires_at"] < now_ms
+
+
+class World:
+    """A small Mattermost installation: one team with its channels, plus users, roles and sessions.
+
+    The clock starts at ``now_ms`` (default: the real time; kept as :attr:`started_ms`) and
+    runs in real time; :meth:`advance` moves it forward. Ids come from
+    ``random.Random(seed_value)``, so two worlds built the same way get the same ids.
+    Config defaults are Mattermost's, except where :meth:`seeded` says otherwise.
+    """
+
+    def __init__(self, now_ms: int | None = None, *, seed_value: int = 20_240_601, team_name: str = "acme") -> None:
+        self._lock = threading.RLock()
+        self._rng = random.Random(seed_value)
+        self._request_rng = random.Random(seed_value + 1)
+        self.started_ms = now_ms if now_ms is not None else _real_ms()
+        self._offset_ms = self.started_ms - _real_ms()
+        self._roles: dict[str, Record] = default_roles(self._rng, self.started_ms)
+        self._users: dict[str, Record] = {}
+        self._sessions: dict[str, Record] = {}
+        self._access_tokens: dict[str, Record] = {}
+        self._team_members: dict[str, Record] = {}
+        self._channel_members: dict[str, set[str]] = {}
+        self.team: Record = {"id": new_id(self._rng), "name": team_name, "display_name": team_name.title()}
+        self._channels: dict[str, Record] = {}
+        for name, display in (("town-square", "Town Square"), ("off-topic", "Off-Topic")):
+            self._add_channel(name, display)
+        self.exchanges: list[Exchange] = []
+        self.faults = Faults()
+        self.latency_s = 0.0
+        self.site_url = "http://localhost:8065"
+        self.enable_user_access_tokens = False  # ServiceSettings.EnableUserAccessTokens default
+        self.show_email_address = True  # PrivacySettings.ShowEmailAddress default
+        self.show_full_name = True  # PrivacySettings.ShowFullName default
+        self.bot_user_id = ""
+        self.bot_token = ""
+
+    @classmethod
+    def seeded(cls, now_ms: int | None = None) -> World:
+        """The realistic installation described in :mod:`bot.sandbox.seed`."""
+        world = cls(now_ms)
+        seed.populate(world)
+        return world
+
+    # -- clock and ids -------------------------------------------------------------------
+
+    def now_ms(self) -> int:
+        """The world's current time in epoch milliseconds."""
+        return _real_ms() + self._offset_ms
+
+    def advance(self, ms: int) -> None:
+        """Move the world's clock forward by ``ms`` milliseconds."""
+        with self._lock:
+            self._offset_ms += ms
+
+    def new_id(self) -> str:
+        """A fresh, deterministic 26-character id."""
+        with self._lock:
+            return new_id(self._rng)
+
+    def new_request_id(self) -> str:
+        """An id for one HTTP request (drawn from its own sequence, so traffic does not shift entity ids)."""
+        with self._lock:
+            return new_id(self._request_rng)
+
+    # -- team and channels ---------------------------------------------------------------
+
+    def _add_channel(self, name: str, display_name: str) -> None:
+        channel = {"id": new_id(self._rng), "team_id": self.team["id"], "name": name,
+                   "display_name": display_name, "type": "O"}
+        self._channels[channel["id"]] = channel
+        self._channel_members[channel["id"]] = set()
+
+    def channel_by_name(self, name: str) -> Record:
+        """The channel of the team called ``name`` (``KeyError`` if there is none)."""
+        with self._lock:
+            for channel in self._channels.values():
+                if channel["name"] == name:
+                    return dict(channel)
+        raise KeyError(name)
+
+    def is_channel_member(self, channel_id: str, user_id: str) -> bool:
+        """Whether the user belongs to the channel."""
+        with self._lock:
+            return user_id in self._channel_members.get(channel_id, set())
+
+    # -- users ---------------------------------------------------------------------------
+
+    def add_user(
+        self,
+        username: str,
+        roles: str = "system_user",
+        *,
+        is_bot: bool = False,
+        deactivated: bool = False,
+        email: str | None = None,
+        first_name: str = "",
+        last_name: str = "",
+        nickname: str = "",
+        create_ms: int | None = None,
+        join_team: bool = True,
+        team_admin: bool = False,
+    ) -> Record:
+        """Create a user (as stored, with a password hash) and return a copy of the record.
+
+        ``join_team`` makes them a member of the team and of its channels, as joining a
+        team does; ``team_admin`` gives the team membership the admin scheme role;
+        ``deactivated`` creates them already deactivated (``delete_at`` set).
+        """
+        with self._lock:
+            if any(u["username"] == username for u in self._users.values()):
+                raise ValueError(f"username {username!r} is taken")
+            created = create_ms if create_ms is not None else self.now_ms()
+            user_id = new_id(self._rng)
+            user: Record = {
+                "id": user_id, "create_at": created, "update_at": created, "delete_at": 0,
+                "username": username,
+                "password": "" if is_bot else "$2a$10$" + new_id(self._rng) + new_id(self._rng)[:27],
+                "auth_data": None, "auth_service": "",
+                "email": email if email is not None else f"{username}@{'localhost' if is_bot else 'example.com'}",
+                "email_verified": True, "nickname": nickname, "first_name": first_name,
+                "last_name": last_name, "position": "", "roles": roles, "allow_marketing": False,
+                "props": {}, "notify_props": dict(_DEFAULT_NOTIFY_PROPS),
+                "last_password_update": created, "last_picture_update": 0, "failed_attempts": 0,
+                "locale": "en",
+                "timezone": {"automaticTimezone": "", "manualTimezone": "", "useAutomaticTimezone": "true"},
+                "mfa_active": False, "mfa_secret": "", "remote_id": None, "is_bot": is_bot,
+                "bot_description": "", "bot_last_icon_update": 0, "terms_of_service_id": "",
+                "terms_of_service_create_at": 0, "disable_welcome_email": False,
+            }
+            self._users[user_id] = user
+            if join_team:
+                self._join_team(user, team_admin)
+            if deactivated:
+                self._deactivate(user, at_ms=max(created, self.started_ms))
+            return copy.deepcopy(user)
+
+    def _join_team(self, user: Record, team_admin: bool) -> None:
+        guest = _is_guest(user)
+        self._team_members[user["id"]] = {
+            "team_id": self.team["id"], "user_id": user["id"],
+            "roles": "team_guest" if guest else ("team_user team_admin" if team_admin else "team_user"),
+            "delete_at": 0, "scheme_guest": guest, "scheme_user": not guest,
+            "scheme_admin": team_admin and not guest, "explicit_roles": "",
+        }
+        for members in self._channel_members.values():
+            members.add(user["id"])
+
+    def users(self) -> list[Record]:
+        """Every stored user record (copies), bots and deactivated users included."""
+        with self._lock:
+            return copy.deepcopy(list(self._users.values()))
+
+    def user_by_username(self, username: str) -> Record:
+        """The stored user record (a copy, password hash included); ``KeyError`` if unknown."""
+        with self._lock:
+            return copy.deepcopy(self._user_named(username))
+
+    def user_by_id(self, user_id: str) -> Record | None:
+        """The stored user record with this id (a copy), or ``None``."""
+        with self._lock:
+            user = self._users.get(user_id)
+            return copy.deepcopy(user) if user is not None else None
+
+    def user_by_email(self, email: str) -> Record | None:
+        """The stored user record with this (lowercase) email (a copy), or ``None``."""
+        with self._lock:
+            for user in self._users.values():
+                if user["email"] == email:
+                    return copy.deepcopy(user)
+        return None
+
+    def team_members_of(self, user_id: str) -> list[Record]:
+        """The user's active team memberships (``TeamMember`` records)."""
+        with self._lock:
+            member = self._team_members.get(user_id)
+            return [dict(member)] if member is not None and member["delete_at"] == 0 else []
+
+    def set_roles(self, username: str, roles: str) -> None:
+        """Change a user's system roles, like ``PUT /users/{id}/roles``: their sessions get the new roles too."""
+        with self._lock:
+            user = self._user_named(username)
+            user["roles"] = roles
+            user["update_at"] = self.now_ms()
+            for session in self._sessions.values():
+                if session["user_id"] == user["id"]:
+                    session["roles"] = roles
+
+    def deactivate(self, username: str) -> None:
+        """Deactivate a user like ``UpdateActive(false)``: set ``delete_at`` and revoke all their sessions."""
+        with self._lock:
+            self._deactivate(self._user_named(username), at_ms=self.now_ms())
+
+    def _deactivate(self, user: Record, *, at_ms: int) -> None:
+        user["delete_at"] = user["update_at"] = at_ms
+        self._revoke_all_sessions(user["id"])
+
+    def _user_named(self, username: str) -> Record:
+        for user in self._users.values():
+            if user["username"] == username:
+                return user
+        raise KeyError(username)
+
+    def sees_everyone(self, viewer_id: str) -> bool:
+        """Whether the viewer's *user* roles grant ``view_members`` (``GetViewUsersRestrictions`` is nil)."""
+        with self._lock:
+            viewer = self._users.get(viewer_id)
+            return viewer is not None and authz.roles_grant_permission(viewer["roles"].split(), VIEW_MEMBERS,
+                                                                        self._roles)
+
+    def can_see_user(self, viewer_id: str, target_id: str) -> bool:
+        """``UserCanSeeOtherUser``: oneself, everyone when :meth:`sees_everyone`, otherwise only
+        users sharing a channel with the viewer (the guest case)."""
+        with self._lock:
+            if viewer_id == target_id or self.sees_everyone(viewer_id):
+                return True
+            return any(viewer_id in members and target_id in members for members in self._channel_members.values())
+
+    # -- roles ---------------------------------------------------------------------------
+
+    def roles_by_names(self, names: list[str]) -> list[Record]:
+        """The role records with these names, in request order, each once; unknown names are left out."""
+        with self._lock:
+            found = [self._roles[name] for name in dict.fromkeys(names) if name in self._roles]
+            return copy.deepcopy(found)
+
+    def role_by_id(self, role_id: str) -> Record | None:
+        """The role record with this id, or ``None``."""
+        with self._lock:
+            for role in self._roles.values():
+                if role["id"] == role_id:
+                    return copy.deepcopy(role)
+        return None
+
+    def grant(self, role_name: str, *permissions: str) -> None:
+        """Add permissions to a role, as editing it in the System Console does."""
+        with self._lock:
+            role = self._roles[role_name]
+            role["permissions"].extend(p for p in permissions if p not in role["permissions"])
+            role["update_at"] = self.now_ms()
+
+    def revoke_permission(self, role_name: str, *permissions: str) -> None:
+        """Remove permissions from a role."""
+        with self._lock:
+            role = self._roles[role_name]
+            role["permissions"] = [p for p in role["permissions"] if p not in permissions]
+            role["update_at"] = self.now_ms()
+
+    def delete_role(self, role_name: str) -> None:
+        """Mark a role deleted (``delete_at`` set): it then grants nothing."""
+        with self._lock:
+            self._roles[role_name]["delete_at"] = self.now_ms()
+
+    def has_permission(self, session: Record, permission: str) -> bool:
+        """``SessionHasPermissionTo`` against the current role definitions."""
+        with self._lock:
+            return authz.session_has_permission_to(session, permission, self._roles)
+
+    def can_act_on_user(self, session: Record, target_user_id: str) -> bool:
+        """``SessionHasPermissionToUser`` against the current roles and users."""
+        with self._lock:
+            return authz.session_has_permission_to_user(session, target_user_id, self._roles, self._users.get)
+
+    # -- sessions ------------------------------------------------------------------------
+
+    def login_props(self, user_id: str, *, platform: str, os: str, browser: str,
+                    mobile: bool = False) -> dict[str, str]:
+        """The props ``DoLogin`` gives a password-login session (User-Agent fields, ``csrf``, login flags)."""
+        with self._lock:
+            guest = _is_guest(self._users[user_id])
+            return {
+                "isMobile": str(mobile).lower(), "isSaml": "false", "isOAuthUser": "false",
+                "csrf": new_id(self._rng), "platform": platform, "os": os, "browser": browser,
+                "is_guest": str(guest).lower(),
+            }
+
+    def add_session(
+        self,
+        user_id: str,
+        *,
+        id: str | None = None,  # noqa: A002 - mirrors the JSON field
+        token: str | None = None,
+        props: dict[str, str] | None = None,
+        device_id: str = "",
+        last_activity_ms: int | None = None,
+        create_ms: int | None = None,
+        expires_ms: int | None = None,
+        is_oauth: bool = False,
+    ) -> Record:
+        """Store a session for the user and return a copy.
+
+        Defaults: created now, last active at creation, expiring after the default session
+        length (30 days), roles copied from the user, props of a Chrome login on Windows.
+        """
+        with self._lock:
+            user = self._users[user_id]
+            created = create_ms if create_ms is not None else self.now_ms()
+            if props is None:
+                props = self.login_props(user_id, platform="Windows", os="Windows 10", browser="Chrome/124.0.6367")
+            session = self._store_session(
+                user, id=id, token=token, props=props, device_id=device_id, create_ms=created,
+                last_activity_ms=last_activity_ms if last_activity_ms is not None else created,
+                expires_ms=expires_ms if expires_ms is not None else created + SESSION_LENGTH_MS,
+                is_oauth=is_oauth)
+            return copy.deepcopy(session)
+
+    def _store_session(self, user: Record, *, id: str | None, token: str | None, props: dict[str, str],  # noqa: A002
+                       device_id: str, create_ms: int, last_activity_ms: int, expires_ms: int,
+                       is_oauth: bool) -> Record:
+        session: Record = {
+            "id": id or new_id(self._rng), "token": token or new_id(self._rng), "create_at": create_ms,
+            "expires_at": expires_ms, "last_activity_at": last_activity_ms, "user_id": user["id"],
+            "device_id": device_id, "roles": user["roles"], "is_oauth": is_oauth,
+            "expired_notify": False, "props": dict(props), "local": False,
+        }
+        self._sessions[session["id"]] = session
+        return session
+
+    def sessions_of(self, user_id: str) -> list[Record]:
+        """All stored sessions of a user, expired ones included, tokens included, most recently active first."""
+        with self._lock:
+            rows = [s for s in self._sessions.values() if s["user_id"] == user_id]
+            return copy.deepcopy(sorted(rows, key=lambda s: s["last_activity_at"], reverse=True))
+
+    def token_of(self, username: str) -> str:
+        """The token of the user's most recently active unexpired session (``LookupError`` if none)."""
+        with self._lock:
+            user = self._user_named(username)
+            now = self.now_ms()
+            live = [s for s in self._sessions.values() if s["user_id"] == user["id"] and not _is_expired(s, now)]
+            if not live:
+                raise LookupError(f"{username} has no live session")
+            return max(live, key=lambda s: s["last_activity_at"])["token"]
+
+    def find_session(self, id_or_token: str) -> Record | None:
+        """The session whose id *or* token equals the value (``SqlSessionStore.Get``), as a copy."""
+        with self._lock:
+            for session in self._sessions.values():
+                if id_or_token in (session["id"], session["token"]):
+                    return copy.deepcopy(session)
+        return None
+
+    def authenticate(self, token: str) -> Record | None:
+        """Resolve a bearer token to its session, as ``App.GetSession`` does; ``None`` means 401.
+
+        A session token must match exactly and not be expired. An unknown token is tried as
+        a personal access token: the first use (and the first after its session was revoked)
+        stores a session whose token *is* the access token (``createSessionForUserAccessToken``).
+        ``last_activity_at`` is rewritten when older than five minutes.
+        """
+        with self._lock:
+            now = self.now_ms()
+            session = next((s for s in self._sessions.values() if s["token"] == token), None)
+            if session is None:
+                session = self._session_for_access_token(token, now)
+            if session is None or _is_expired(session, now) or not self._access_token_sessions_allowed(session):
+                return None
+            if now - session["last_activity_at"] >= SESSION_ACTIVITY_TIMEOUT_MS:
+                session["last_activity_at"] = now
+            return copy.deepcopy(session)
+
+    def _access_token_sessions_allowed(self, session: Record) -> bool:
+        if session["props"].get("type") != SESSION_TYPE_ACCESS_TOKEN:
+            return True
+        return self.enable_user_access_tokens or session["props"].get("is_bot") == "true"
+
+    def _session_for_access_token(self, token: str, now: int) -> Record | None:
+        pat = next((t for t in self._access_tokens.values() if t["token"] == token and t["is_active"]), None)
+        if pat is None:
+            return None
+        user = self._users.get(pat["user_id"])
+        if user is None or user["delete_at"] != 0:
+            return None
+        if not self.enable_user_access_tokens and not user["is_bot"]:
+            return None
+        props = {"user_access_token_id": pat["id"], "type": SESSION_TYPE_ACCESS_TOKEN}
+        if user["is_bot"]:
+            props["is_bot"] = "true"
+        props["is_guest"] = str(_is_guest(user)).lower()
+        return self._store_session(user, id=None, token=token, props=props, device_id="", create_ms=now,
+                                   last_activity_ms=now, expires_ms=now + ACCESS_TOKEN_SESSION_LENGTH_MS,
+                                   is_oauth=False)
+
+    def use_access_token(self, token: str, *, at_ms: int | None = None) -> Record:
+        """Make the session a first use of an access token creates, as of ``at_ms`` (default now).
+
+        ``ValueError`` when the token would be refused (unknown, inactive, deactivated owner,
+        or access tokens disabled for a non-bot).
+        """
+        with self._lock:
+            session = self._session_for_access_token(token, at_ms if at_ms is not None else self.now_ms())
+            if session is None:
+                raise ValueError("access token refused")
+            return copy.deepcopy(session)
+
+    def add_access_token(self, user_id: str, description: str = "sandbox token") -> str:
+        """Create a personal access token for the user and return the token string (no session yet)."""
+        with self._lock:
+            if user_id not in self._users:
+                raise KeyError(user_id)
+            record = {"id": new_id(self._rng), "token": new_id(self._rng), "user_id": user_id,
+                      "description": description, "is_active": True}
+            self._access_tokens[record["id"]] = record
+            return record["token"]
+
+    def revoke_token(self, token: str) -> None:
+        """Invalidate a token for good: a personal access token is deleted with its sessions
+        (``POST /users/tokens/revoke``); a session token's session is deleted."""
+        with self._lock:
+            pats = [pid for pid, t in self._access_tokens.items() if t["token"] == token]
+            sessions = [sid for sid, s in self._sessions.items() if s["token"] == token]
+            if not pats and not sessions:
+                raise KeyError("unknown token")
+            for pid in pats:
+                del self._access_tokens[pid]
+            for sid in sessions:
+                del self._sessions[sid]
+
+    def revoke_session(self, session_id: str) -> None:
+        """Delete one session (``App.RevokeSession``); an access token stays valid."""
+        with self._lock:
+            self._sessions.pop(session_id, None)
+
+    def revoke_all_sessions(self, user_id: str) -> None:
+        """Delete every session of the user (``RevokeAllSessions``)."""
+        with self._lock:
+            self._revoke_all_sessions(user_id)
+
+    def _revoke_all_sessions(self, user_id: str) -> None:
+        for sid in [sid for sid, s in self._sessions.items() if s["user_id"] == user_id]:
+            del self._sessions[sid]
+
+    def revoke_sessions_of_everyone(self) -> None:
+        """Delete every session of every user (``RevokeSessionsFromAllUsers``)."""
+        with self._lock:
+            self._sessions.clear()
+
+    # -- traffic -------------------------------------------------------------------------
+
+    def record(self, exchange: Exchange) -> None:
+        """Append one HTTP exchange to :attr:`exchanges`."""
+        with self._lock:
+            self.exchanges.append(exchange)
+
+    def calls(self, method: str | None = None, path_regex: str | None = None) -> list[Exchange]:
+        """The recorded exchanges with this method (any case) and a path matching ``path_regex`` (``re.search``)."""
+        with self._lock:
+            return [e for e in self.exchanges
+                    if (method is None or e.method.upper() == method.upper())
+                    and (path_regex is None or re.search(path_regex, e.path))]
