@@ -56,8 +56,11 @@ def permissions_of(roles: dict[str, frozenset[str]], role_names: frozenset[str])
     return frozenset().union(*(roles.get(name, frozenset()) for name in role_names))
 
 
-def refusal_for(caller: Caller, target: User, action: Action, bot_user_id: str) -> Refusal | None:
-    """Why ``caller`` may not do ``action`` to ``target``'s sessions, or None when they may."""
+def refusal_for(caller: Caller, target: User, action: Action, bot_user_id: str | None) -> Refusal | None:
+    """Why ``caller`` may not do ``action`` to ``target``'s sessions, or None when they may.
+
+    ``bot_user_id`` is only consulted for ``Action.REVOKE`` (None is fine when listing).
+    """
     if action is Action.REVOKE and target.id == bot_user_id:
         return Refusal.TARGET_IS_THIS_BOT
     if caller.id == target.id or MANAGE_SYSTEM in caller.permissions:

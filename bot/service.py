@@ -95,7 +95,8 @@ class SessionsService:
         target = self._resolve(ref)
         if target.id == caller_id:
             return self._self(caller_id, action)
-        refusal = refusal_for(caller, target, action, self._api.bot_user_id)
+        bot_user_id = self._api.bot_user_id if action is Action.REVOKE else None
+        refusal = refusal_for(caller, target, action, bot_user_id)
         if refusal is not None:
             raise Refused(refusal, target=target)
         if target.deactivated:

@@ -33,6 +33,14 @@ def test_listing_own_sessions_takes_a_single_upstream_call(slash, world):
     assert [(e.method, e.path) for e in world.exchanges] == [("GET", f"/api/v4/users/{uid(world, 'alice')}/sessions")]
 
 
+def test_admin_listing_another_user_takes_three_upstream_calls_once_roles_are_cached(slash, world):
+    slash("usermanager", "list @alice")
+    assert len(world.exchanges) == 4  # caller, their roles' permissions, alice, alice's sessions
+    world.exchanges.clear()
+    slash("usermanager", "list @bob")
+    assert [(e.method, e.path.split("/")[4]) for e in world.exchanges] == [("GET", world.user_by_username("usermanager")["id"]), ("GET", "username"), ("GET", world.user_by_username("bob")["id"])]
+
+
 def test_list_shows_device_markers_ids_and_the_token_note_but_no_secrets(slash, world):
     text = slash("alice", "list").visible_text
     for marker in ("🌐 Web browser", "🖥️ Desktop app", "📱 Mobile app", "🔑 Personal access token"):
