@@ -18,11 +18,12 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, Rule
 
+from .api_messaging import add_messaging_routes
+from .flask_io import json_response as _json
 from .ids import is_valid_id
 from .roles import MANAGE_SYSTEM
 from .views import role_view, session_view, user_view
-from .wire import (JSON_CONTENT_TYPE, AppError, go_json, invalid_body_param, invalid_url_param,
-                   not_found_route, permission_error, session_expired)
+from .wire import AppError, invalid_body_param, invalid_url_param, not_found_route, permission_error, session_expired
 from .world import World
 
 _USERNAME = re.compile(r"[a-z0-9.\-_]{1,64}")
@@ -46,10 +47,6 @@ class _ExactMethodsRule(Rule):
         super().__init__(*args, **kwargs)
         if self.methods is not None:
             self.methods -= {"HEAD", "OPTIONS"}
-
-
-def _json(value: Any, status: int = 200, *, newline: bool = False) -> Response:
-    return Response(go_json(value, newline=newline), status=status, content_type=JSON_CONTENT_TYPE)
 
 
 def _status_ok() -> Response:
@@ -243,4 +240,5 @@ def create_api(world: World) -> Flask:
             raise AppError("app.role.get_by_name.app_error", 404)
         return _json(role_view(roles[0]), newline=True)
 
+    add_messaging_routes(app, world, is_admin)
     return app

@@ -1,9 +1,10 @@
 """Mattermost's session permission checks, re-implemented.
 
 Source: MM ``server/channels/app/authorization.go`` @01357633519556b55889abf42b480b5d4ee76151
-(``SessionHasPermissionTo``, ``SessionHasPermissionToUser``, ``RolesGrantPermission``).
-The functions are pure: they read the calling session's ``roles`` string (not the user's
-current roles), the role records, and a user lookup.
+(``SessionHasPermissionTo``, ``SessionHasPermissionToUser``, ``SessionHasPermissionToTeam``,
+``SessionHasPermissionToChannel``, ``RolesGrantPermission``). The functions are pure: they read
+the calling session's ``roles`` string (not the user's current roles), the caller's team and
+channel membership roles, the role records, and a user lookup.
 """
 from __future__ import annotations
 
@@ -58,3 +59,29 @@ def session_has_permission_to_user(
     if target is None:
         return False
     return "system_admin" not in target["roles"].split(" ")
+
+
+def session_has_permission_to_team(session: Record, team_roles: str | None, permission: str,
+                                   roles: Mapping[str, Record]) -> bool:
+    """``SessionHasPermissionToTeam``: the caller's roles in the team (``None``: not a member), then
+    the session's system roles. The caller checks that the team id is not empty."""
+    if session.get("local"):
+        return True
+    if team_roles is not None and roles_grant_permission(team_roles.split(), permission, roles):
+        return True
+    return session_has_permission_to(session, permission, roles)
+
+
+def session_has_permission_to_channel(session: Record, channel: Record | None, channel_roles: str | None,
+                                      team_roles: str | None, permission: str,
+                                      roles: Mapping[str, Record]) -> bool:
+    """``SessionHasPermissionToChannel``: the caller's channel roles (``None``: not a member), then,
+    for a team channel, ``SessionHasPermissionToTeam``, and for a direct or group channel the
+    system roles. An unknown channel (``None``) grants nothing."""
+    if channel is None:
+        return False
+    if channel_roles is not None and roles_grant_permission(channel_roles.split(), permission, roles):
+        return True
+    if channel["team_id"]:
+        return session_has_permission_to_team(session, team_roles, permission, roles)
+    return session_has_permission_to(session, permission, roles)

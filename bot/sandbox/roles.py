@@ -1,7 +1,10 @@
-"""Mattermost's built-in system roles with their default permissions.
+"""Mattermost's built-in roles with their default permissions.
 
 Source: MM ``server/public/model/role.go`` (``MakeDefaultRoles``, the ``System*DefaultPermissions``
-lists and ``SysconsoleAncillaryPermissions``) @018b5c347ed716b83241555753b35ebf4f610af1.
+lists and ``SysconsoleAncillaryPermissions``) @018b5c347ed716b83241555753b35ebf4f610af1. The team
+and channel scheme roles (``team_user``, ``channel_user``, ...) are abridged to the permissions a
+check here can ask about; ``create_post`` is held through ``channel_user``/``channel_guest`` (a
+channel membership), not by ``system_user``.
 
 The permissions this project's checks depend on are exact: ``manage_system`` and
 ``edit_other_users`` are held only by ``system_admin``; ``system_user_manager``,
@@ -21,6 +24,10 @@ MANAGE_SYSTEM = "manage_system"
 EDIT_OTHER_USERS = "edit_other_users"
 VIEW_MEMBERS = "view_members"
 WRITE_USERS_CONSOLE = "sysconsole_write_user_management_users"
+CREATE_DIRECT_CHANNEL = "create_direct_channel"
+CREATE_POST = "create_post"
+CREATE_POST_PUBLIC = "create_post_public"
+READ_CHANNEL_CONTENT = "read_channel_content"
 
 # What ticking a System Console section grants on top of the sysconsole permission itself.
 ANCILLARY: dict[str, tuple[str, ...]] = {
@@ -78,13 +85,13 @@ _MANAGER = (  # abridged
 
 # name -> (display name key, scheme_managed, permissions); display names are i18n keys, as stored.
 _DEFAULTS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
-    "system_guest": ("global_guest", True, ("create_direct_channel", "create_group_channel")),
+    "system_guest": ("global_guest", True, (CREATE_DIRECT_CHANNEL, "create_group_channel")),
     "system_user": ("global_user", True, (
-        "list_public_teams", "join_public_teams", "create_direct_channel", "create_group_channel",
+        "list_public_teams", "join_public_teams", CREATE_DIRECT_CHANNEL, "create_group_channel",
         VIEW_MEMBERS, "create_team", "create_custom_group", "edit_custom_group", "delete_custom_group",
         "restore_custom_group", "manage_custom_group_members", "manage_own_agent")),
-    "system_post_all": ("system_post_all", False, ("create_post", "use_channel_mentions")),
-    "system_post_all_public": ("system_post_all_public", False, ("create_post_public", "use_channel_mentions")),
+    "system_post_all": ("system_post_all", False, (CREATE_POST, "use_channel_mentions")),
+    "system_post_all_public": ("system_post_all_public", False, (CREATE_POST_PUBLIC, "use_channel_mentions")),
     "system_user_access_token": ("system_user_access_token", False, (
         "create_user_access_token", "read_user_access_token", "revoke_user_access_token")),
     "system_user_manager": ("system_user_manager", False, _USER_MANAGER),
@@ -94,6 +101,26 @@ _DEFAULTS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
         "create_custom_group", "edit_custom_group", "delete_custom_group", "restore_custom_group",
         "manage_custom_group_members")),
     "system_shared_channel_manager": ("system_shared_channel_manager", False, ("manage_shared_channels",)),
+    # Team and channel scheme roles (abridged), held through team and channel memberships.
+    "team_user": ("team_user", True, (
+        "list_team_channels", "join_public_channels", "read_public_channel", "view_team",
+        "create_public_channel", "create_private_channel", "invite_user", "add_user_to_team")),
+    "team_guest": ("team_guest", True, ("view_team",)),
+    "team_admin": ("team_admin", True, (
+        "edit_others_posts", "remove_user_from_team", "manage_team", "import_team", "manage_team_roles",
+        "manage_channel_roles", "manage_slash_commands", "manage_others_slash_commands", "delete_post",
+        "delete_others_posts")),
+    "team_post_all": ("team_post_all", False, (CREATE_POST, "use_channel_mentions")),
+    "team_post_all_public": ("team_post_all_public", False, (CREATE_POST_PUBLIC, "use_channel_mentions")),
+    "channel_user": ("channel_user", True, (
+        "read_channel", READ_CHANNEL_CONTENT, "add_reaction", "remove_reaction", "manage_public_channel_members",
+        "upload_file", "get_public_link", CREATE_POST, "use_channel_mentions", "manage_private_channel_members",
+        "delete_public_channel", "delete_private_channel", "manage_public_channel_properties",
+        "manage_private_channel_properties")),
+    "channel_guest": ("channel_guest", True, (
+        "read_channel", READ_CHANNEL_CONTENT, "add_reaction", "remove_reaction", "upload_file", "edit_post",
+        CREATE_POST, "use_channel_mentions")),
+    "channel_admin": ("channel_admin", True, ("manage_channel_roles", "use_group_mentions")),
 }
 
 # Further permissions of system_admin that no other system role holds by default

@@ -2,31 +2,32 @@
 
 Sources (MATTERMOST.md §1.2–§1.4): MM ``server/channels/app/command.go``
 (``tryExecuteCustomCommand``, ``MentionsToTeamMembers``, ``DoCommandRequest``,
-``HandleCommandResponsePost``), ``server/public/model/command_response.go``
-(``CommandResponseFromHTTPBody``) and ``server/public/model/command_args.go``
-(``GenerateTriggerId``).
+``HandleCommandResponse``, ``HandleCommandResponsePost``), ``server/public/model/command_response.go``
+(``CommandResponseFromHTTPBody``), ``server/public/model/message_attachment.go``
+(``ParseMessageAttachment``) and ``server/public/model/command_args.go`` (``GenerateTriggerId``).
 """
 from __future__ import annotations
 
-import base64
 import json
 import re
-import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
-import requests
-
+from .attachments import parse_attachments, parse_slack_links
+from .outgoing import MAX_INTEGRATION_RESPONSE_SIZE, Answer, call_integration, trigger_id
+from .posts import SLACK_ATTACHMENT
+from .wire import AppError, check_json_types
 from .world import World
 
-MAX_INTEGRATION_RESPONSE_SIZE = 1024 * 1024
+__all__ = ["MAX_INTEGRATION_RESPONSE_SIZE", "SlashResult", "run_slash_command"]
 _AT_MENTION = re.compile(r"\B@[A-Za-z0-9][A-Za-z0-9.\-_:]*", re.ASCII)
 _REMOTE_USERNAME = re.compile(r"[a-z0-9.\-_:]{1,64}")
 _RESTRICTED_USERNAMES = {"all", "channel", "matterbot", "system"}
 _USERNAME_SPECIAL_CHARS = ".-_"
-_STRING_FIELDS = ("response_type", "text", "username", "channel_id", "icon_url", "type", "goto_location",
-                  "trigger_id")
+_FIELD_TYPES = (*((key, str) for key in ("response_type", "text", "username", "channel_id", "icon_url", "type",
+                                          "goto_location", "trigger_id")),
+                ("skip_slack_parsing", bool), ("props", dict), ("attachments", list), ("extra_responses", list))
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,9 @@ class SlashResult:
     or on failure); ``visible_text`` is the text of the post the user sees (``None`` when
     nothing is posted); ``ephemeral`` tells whether that post is shown only to them;
     ``error`` is the error message the user gets instead, if the command failed.
+    ``post_id`` names the post made of the reply (see :meth:`World.ephemeral_post` and
+    :meth:`World.post_by_id`), ``None`` when nothing was posted; ``extra_post_ids`` those made of
+    the reply's ``extra_responses``.
     """
 
     status: int
@@ -47,6 +51,8 @@ class SlashResult:
     ephemeral: bool
     error: str | None
     elapsed_s: float
+    post_id: str | None = None
+    extra_post_ids: tuple[str, ...] = ()
 
 
 class _CommandFailed(Exception):
@@ -76,13 +82,6 @@ def _mentions(world: World, text: str) -> dict[str, str]:
     return found
 
 
-def _trigger_id(world: World, user_id: str) -> str:
-    """An opaque id shaped like ``GenerateTriggerId``'s: base64 of ``clientId:userId:millis:`` + signature."""
-    data = f"{world.new_id()}:{user_id}:{world.now_ms()}:"
-    signature = base64.b64encode((world.new_id() * 3)[:70].encode("ascii")).decode("ascii")
-    return base64.b64encode((data + signature).encode("ascii")).decode("ascii")
-
-
 def _command_form(world: World, token: str, username: str, text: str, channel_name: str, team_name: str,
                   trigger: str, extra_fields: dict[str, str | list[str]] | None) -> list[tuple[str, str]]:
     """The ``url.Values`` the server sends, in ``Encode()`` order (keys sorted)."""
@@ -94,7 +93,7 @@ def _command_form(world: World, token: str, username: str, text: str, channel_na
         "token": [token], "team_id": [world.team["id"]], "team_domain": [team_name],
         "channel_id": [channel["id"]], "channel_name": [channel["name"]], "user_id": [user["id"]],
         "user_name": [user["username"]], "command": ["/" + trigger], "text": [text],
-        "trigger_id": [_trigger_id(world, user["id"])],
+        "trigger_id": [trigger_id(world, user["id"])],
         "response_url": [f"{world.site_url}/hooks/commands/{world.new_id()}"],
     }
     mentions = _mentions(world, text)
@@ -106,40 +105,99 @@ def _command_form(world: World, token: str, username: str, text: str, channel_na
     return [(key, item) for key in sorted(values) for item in values[key]]
 
 
-def _parse_json_response(body: bytes) -> dict[str, Any]:
-    """``CommandResponseFromJSON``: invalid JSON, a non-object, or a wrongly typed field is an error."""
-    doc = json.loads(body)  # raises ValueError, including for an empty body
+def _check_reply(doc: Any) -> dict[str, Any]:
+    """One decoded ``CommandResponse`` (``null`` is empty); ``ValueError`` for a wrongly typed field,
+    including inside ``attachments`` and ``extra_responses``."""
     if doc is None:
         return {}
     if not isinstance(doc, dict):
         raise ValueError("cannot unmarshal into CommandResponse")
-    for key in _STRING_FIELDS:
-        if doc.get(key) is not None and not isinstance(doc[key], str):
-            raise ValueError(f"{key} is not a string")
-    for key, kind in (("skip_slack_parsing", bool), ("props", dict), ("attachments", list),
-                      ("extra_responses", list)):
-        if doc.get(key) is not None and not isinstance(doc[key], kind):
-            raise ValueError(f"{key} has the wrong type")
+    check_json_types(doc, _FIELD_TYPES, "CommandResponse")
+    parse_attachments(doc.get("attachments"))
+    for extra in doc.get("extra_responses") or ():
+        _check_reply(extra)
     return doc
 
 
-def _post_of(world: World, user_id: str, reply: dict[str, Any], trigger: str) -> tuple[str | None, bool]:
-    """(visible text, ephemeral) of the post ``HandleCommandResponsePost`` makes for one reply.
+def _parse_json_response(body: bytes) -> dict[str, Any]:
+    """``CommandResponseFromJSON``: invalid JSON, a non-object, or a wrongly typed field is an error."""
+    return _check_reply(json.loads(body))  # raises ValueError, including for an empty body
 
-    ``in_channel`` posts for everyone; ``ephemeral`` or empty posts only to the caller, and
-    only with text or attachments; any other ``response_type`` posts nothing (``IsValid``
-    merely logs it). Posting elsewhere needs channel membership; ``system_*`` types are refused.
+
+@dataclass(frozen=True)
+class _Invocation:
+    """Where the command was typed: by whom, in which channel and thread."""
+
+    user_id: str
+    channel_id: str
+    root_id: str
+    trigger: str
+
+
+class _Shown(NamedTuple):
+    """The post made for one reply: its visible text, whether only the invoker sees it, its id."""
+
+    text: str | None = None
+    ephemeral: bool = False
+    post_id: str | None = None
+
+
+def _publish(world: World, invocation: _Invocation, reply: dict[str, Any]) -> _Shown:
+    """``HandleCommandResponsePost``: the post made for one reply.
+
+    The post is the invoking user's, in their channel and thread (or the reply's ``channel_id``,
+    which needs membership), with the reply's props plus ``from_webhook``, ``<url|text>`` links
+    converted unless ``skip_slack_parsing``, and the decoded attachments. ``in_channel`` stores it
+    (``CreatePost``'s checks apply); ``ephemeral`` or empty shows it to the invoker only, and only
+    with text or attachments; any other ``response_type`` posts nothing. ``system_*`` types are refused.
     """
+    failed = _CommandFailed(f"Command '{invocation.trigger}' failed to post response. "
+                            "Please contact your System Administrator.")
     target = reply.get("channel_id") or ""
-    if (target and not world.is_channel_member(target, user_id)) or (reply.get("type") or "").startswith("system_"):
-        raise _CommandFailed(f"Command '{trigger}' failed to post response. Please contact your System Administrator.")
+    post_type = reply.get("type") or ""
+    if (target and not world.is_channel_member(target, invocation.user_id)) or post_type.startswith("system_"):
+        raise failed
     text = reply.get("text") or ""
     kind = reply.get("response_type") or ""
-    if kind == "in_channel":
-        return text, False
-    if kind in ("ephemeral", "") and (text or reply.get("attachments")):
-        return text, True
-    return None, False
+    has_attachments = reply.get("attachments") is not None
+    if kind not in ("in_channel", "ephemeral", "") or (kind != "in_channel" and not (text or has_attachments)):
+        return _Shown()
+    props = dict(reply.get("props") or {}, from_webhook="true")
+    if has_attachments:
+        props["attachments"] = parse_attachments(reply["attachments"])
+        post_type = post_type or SLACK_ATTACHMENT
+    message = text if reply.get("skip_slack_parsing") else parse_slack_links(text)
+    channel_id = target or invocation.channel_id
+    if kind != "in_channel":
+        post_id = world.send_ephemeral(invocation.user_id, channel_id, message, props=props,
+                                       root_id=invocation.root_id)
+        return _Shown(text, True, post_id)
+    try:
+        post = world.create_post(invocation.user_id, channel_id, message, props=props,
+                                 root_id=invocation.root_id, post_type=post_type)
+    except AppError:
+        raise failed from None
+    return _Shown(text, False, post["id"])
+
+
+def _respond(world: World, invocation: _Invocation, reply: dict[str, Any]
+             ) -> tuple[_Shown, tuple[str, ...], str | None]:
+    """``HandleCommandResponse``: the reply's post, then one per ``extra_responses`` item; any
+    failure fails the command (after all were tried). Returns (shown, extra post ids, error)."""
+    error: str | None = None
+    shown = _Shown()
+    extra_ids: list[str] = []
+    for index, item in enumerate([reply, *(reply.get("extra_responses") or ())]):
+        try:
+            published = _publish(world, invocation, item or {})
+        except _CommandFailed as failure:
+            error = str(failure)
+            continue
+        if index == 0:
+            shown = published
+        elif published.post_id is not None:
+            extra_ids.append(published.post_id)
+    return (_Shown() if error else shown), tuple(extra_ids), error
 
 
 def run_slash_command(
@@ -165,13 +223,16 @@ def run_slash_command(
     ``CommandResponseFromHTTPBody``: non-200 or invalid JSON fails the command; any
     non-JSON body is the text of an ephemeral reply; an empty non-JSON body is silent.
     Never raises for network trouble: a connection error or timeout becomes ``error``.
-    ``extra_fields`` add or replace form fields (e.g. ``root_id``). The visible text is the
-    reply text as sent (Slack-style markup conversion is not applied); ``extra_responses``
-    are not shown.
+    ``extra_fields`` add or replace form fields (e.g. ``root_id``, which also puts the reply in
+    that thread). The reply is posted as :func:`_publish` describes (an ephemeral one is kept by
+    the world, see :meth:`World.ephemeral_post`); ``visible_text`` is the reply text as sent
+    (the stored post has ``<url|text>`` links converted); ``extra_responses`` are posted too.
     """
     form = _command_form(world, command_token, username, text, channel_name, team_name, trigger, extra_fields)
-    user_id = world.user_by_username(username)["id"]
-    headers = {"User-Agent": "Go-http-client/1.1", "Accept": "application/json", "Accept-Encoding": "gzip"}
+    root_id = (extra_fields or {}).get("root_id")
+    invocation = _Invocation(world.user_by_username(username)["id"], world.channel_by_name(channel_name)["id"],
+                             root_id if isinstance(root_id, str) else "", trigger)
+    headers = {"Accept": "application/json"}
     if command_token and send_auth_header:
         headers["Authorization"] = "Token " + command_token
     url, data = command_url, None
@@ -180,36 +241,30 @@ def run_slash_command(
     else:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         data = urlencode(form)
-    failed = f"Command with a trigger of '{trigger}' failed."
-    started = time.monotonic()
-    with requests.Session() as http:
-        http.headers.clear()
-        http.trust_env = False
-        try:
-            with http.request(http_method.upper(), url, data=data, headers=headers, timeout=timeout_s,
-                              stream=True, allow_redirects=True) as answer:
-                body = answer.raw.read(MAX_INTEGRATION_RESPONSE_SIZE, decode_content=True)
-        except (requests.RequestException, OSError):
-            return SlashResult(0, "", None, None, False, failed, time.monotonic() - started)
-    elapsed = time.monotonic() - started
-    content_type = answer.headers.get("Content-Type", "")
+    answer = call_integration(http_method.upper(), url, headers, data, timeout_s)
+    return _interpret(world, invocation, answer)
 
-    def outcome(response: dict[str, Any] | None, error: str | None,
-                shown: tuple[str | None, bool] = (None, False)) -> SlashResult:
-        return SlashResult(answer.status_code, content_type, response, shown[0], shown[1], error, elapsed)
 
-    if answer.status_code != 200:
-        return outcome(None, f"Command with a trigger of '{trigger}' returned response "
-                             f"{answer.status_code} {answer.reason}.")
-    if content_type.split(";")[0].strip() == "application/json":
+def _interpret(world: World, invocation: _Invocation, answer: Answer) -> SlashResult:
+    """``CommandResponseFromHTTPBody`` and ``HandleCommandResponse`` for the integration's answer."""
+    failed = f"Command with a trigger of '{invocation.trigger}' failed."
+    if answer.status == 0:
+        return SlashResult(0, "", None, None, False, failed, answer.elapsed_s)
+
+    def outcome(response: dict[str, Any] | None, error: str | None) -> SlashResult:
+        return SlashResult(answer.status, answer.content_type, response, None, False, error, answer.elapsed_s)
+
+    if answer.status != 200:
+        return outcome(None, f"Command with a trigger of '{invocation.trigger}' returned response "
+                             f"{answer.status} {answer.reason}.")
+    if answer.content_type.split(";")[0].strip() == "application/json":
         try:
-            response = _parse_json_response(body)
+            response = _parse_json_response(answer.body)
         except ValueError:
             return outcome(None, failed)
         reply = response
     else:
-        response, reply = None, {"text": body.decode("utf-8", errors="replace")}
-    try:
-        return outcome(response, None, _post_of(world, user_id, reply, trigger))
-    except _CommandFailed as failure:
-        return outcome(response, str(failure))
+        response, reply = None, {"text": answer.body.decode("utf-8", errors="replace")}
+    shown, extra_ids, error = _respond(world, invocation, reply)
+    return SlashResult(answer.status, answer.content_type, response, shown.text, shown.ephemeral, error,
+                       answer.elapsed_s, shown.post_id, extra_ids)

@@ -2,12 +2,19 @@
 
 Sources: MM ``server/public/model/user.go`` (``User`` JSON tags, ``Sanitize``,
 ``SanitizeProfile``), ``server/public/model/session.go`` (``Session``, ``Sanitize``),
-``server/public/model/role.go`` (``Role``). Go's ``omitempty`` fields are left out when
-zero; maps are written with sorted keys, as ``encoding/json`` does.
+``server/public/model/role.go`` (``Role``), ``server/public/model/channel.go`` @49aadbc5
+(``Channel``), ``server/public/model/post.go`` (``Post``, ``ToJSON``/``EncodeJSON``, which strip
+action integrations) and ``server/channels/app/post_metadata.go`` (the ``message_attachment``
+embed). Go's ``omitempty`` fields are left out when zero; maps are written with sorted keys, as
+``encoding/json`` does.
 """
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+from .attachments import without_integrations
+from .wire import go_any
 
 Record = dict[str, Any]
 
@@ -78,3 +85,26 @@ def role_view(role: Record) -> Record:
     keys = ("id", "name", "display_name", "description", "create_at", "update_at", "delete_at",
             "permissions", "scheme_managed", "built_in", "scheme_id")
     return {key: role[key] for key in keys}
+
+
+def channel_view(channel: Record) -> Record:
+    """A channel as ``model.Channel`` serialises it (the stored record already has its field order)."""
+    return copy.deepcopy(channel)
+
+
+def post_view(post: Record) -> Record:
+    """A post as a client receives it: integrations stripped (``StripActionIntegrations``), props as a
+    Go map, the transient fields ``PreparePostForClient`` adds, and ``has_reactions`` only when true."""
+    shown = without_integrations(post)
+    props = shown["props"]
+    attachments = props.get("attachments")
+    sorted_props = {key: attachments if key == "attachments" else go_any(props[key]) for key in sorted(props)}
+    view: Record = {key: shown[key] for key in ("id", "create_at", "update_at", "edit_at", "delete_at",
+                                                "is_pinned", "user_id", "channel_id", "root_id",
+                                                "original_id", "message", "type")}
+    view.update(props=sorted_props, hashtags=shown["hashtags"], pending_post_id=shown["pending_post_id"])
+    if shown["has_reactions"]:
+        view["has_reactions"] = True
+    view.update(reply_count=0, last_reply_at=0, participants=None,
+                metadata={"embeds": [{"type": "message_attachment"}]} if "attachments" in props else {})
+    return view

@@ -7,22 +7,32 @@ Sources: MM ``server/public/model/utils.go`` (``AppError``, ``NewAppError``, ``T
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 JSON_CONTENT_TYPE = "application/json"
 
-# English messages of the error ids the stand-in can answer with (MM server/i18n/en.json).
+# English messages of the error ids the stand-in can answer with (MM server/i18n/en.json; the
+# ids are checked against the server source, some of the newer messages are quoted from memory).
 MESSAGES: dict[str, str] = {
     "api.context.404.app_error": "Sorry, we could not find the page.",
+    "api.channel.create_direct_channel.invalid_user.app_error": "Invalid user ID for direct channel creation.",
     "api.context.invalid_body_param.app_error": "Invalid or missing {Name} in request body.",
+    "api.context.invalid_param.app_error": "Invalid {Name} parameter.",
     "api.context.invalid_url_param.app_error": "Invalid or missing {Name} parameter in request URL.",
     "api.context.permissions.app_error": "You do not have the appropriate permissions.",
     "api.context.request_body_too_large.app_error": "Unable to process request. Request body too large.",
     "api.context.server_busy.app_error": "Server is busy, non-critical services are temporarily unavailable.",
     "api.context.session_expired.app_error": "Invalid or expired session, please login again.",
     "api.context.token_provided.app_error": "Session is not OAuth but token was provided in the query string.",
+    "api.payload.parse.error": "Error parsing the payload.",
+    "api.post.create_post.channel_root_id.app_error": "Invalid ChannelId for RootId parameter.",
+    "api.post.create_post.root_id.app_error": "Invalid RootId parameter.",
+    "api.post.do_action.action_id.app_error": "Unable to find action.",
+    "api.post.do_action.action_integration.app_error": "Action integration error.",
     "api.user.get_user_by_email.permissions.app_error": "Unable to get user by email.",
+    "app.post.get.app_error": "Unable to get the post.",
     "app.role.get.app_error": "Unable to get role.",
     "app.role.get_by_name.app_error": "Unable to get role.",
     "app.session.get.app_error": "We encountered an error finding the session.",
@@ -31,6 +41,9 @@ MESSAGES: dict[str, str] = {
         "This team may require an invite from the team owner to join."
     ),
     "app.user.missing_account.const": "Unable to find the user.",
+    "model.post.is_valid.message_length.app_error": (
+        "Post Message property is longer than the maximum permitted length."),
+    "model.post.is_valid.type.app_error": "Invalid type.",
 }
 
 
@@ -46,6 +59,34 @@ def go_json(value: Any, *, newline: bool = False) -> bytes:
                           ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(char, escaped)
     return (text + ("\n" if newline else "")).encode("utf-8")
+
+
+_FLOAT64_EXACT = 2**53
+
+
+def check_json_types(doc: dict[str, Any], expected: Iterable[tuple[str, type]], what: str) -> None:
+    """Go's ``json.Unmarshal`` into a struct: a present, non-``null`` field of another JSON type
+    than its Go field is an error (``ValueError`` here)."""
+    for key, kind in expected:
+        value = doc.get(key)
+        if value is not None and (not isinstance(value, kind) or (kind is int and isinstance(value, bool))):
+            raise ValueError(f"{what}.{key} has the wrong type")
+
+
+def go_any(value: Any) -> Any:
+    """A JSON value as Go hands it on after decoding it into ``any`` (``map[string]any``) and encoding
+    it again: object keys sorted at every depth, every number a float64, so ``1.0`` is written ``1``
+    and an integer beyond 2**53 loses its low digits. (Exponent notation of tiny and huge floats,
+    ``1e-07`` against Go's ``1e-7``, is not imitated.)"""
+    if isinstance(value, dict):
+        return {key: go_any(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [go_any(item) for item in value]
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _FLOAT64_EXACT:
+        return int(float(value))
+    return value
 
 
 @dataclass(frozen=True)

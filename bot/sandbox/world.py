@@ -18,6 +18,7 @@ from . import authz, seed
 from .exchanges import Exchange
 from .faults import Faults
 from .ids import new_id
+from .messaging import Messaging, copied
 from .roles import VIEW_MEMBERS, default_roles
 
 Record = dict[str, Any]
@@ -48,8 +49,8 @@ def _is_expired(session: Record, now_ms: int) -> bool:
     return 0 < session["expires_at"] < now_ms
 
 
-class World:
-    """A small Mattermost installation: one team with its channels, plus users, roles and sessions.
+class World(Messaging):
+    """A small Mattermost installation: one team with its channels, plus users, roles, sessions and posts.
 
     The clock starts at ``now_ms`` (default: the real time; kept as :attr:`started_ms`) and
     runs in real time; :meth:`advance` moves it forward. Ids come from
@@ -68,11 +69,10 @@ class World:
         self._sessions: dict[str, Record] = {}
         self._access_tokens: dict[str, Record] = {}
         self._team_members: dict[str, Record] = {}
-        self._channel_members: dict[str, set[str]] = {}
         self.team: Record = {"id": new_id(self._rng), "name": team_name, "display_name": team_name.title()}
-        self._channels: dict[str, Record] = {}
+        self._init_messaging()
         for name, display in (("town-square", "Town Square"), ("off-topic", "Off-Topic")):
-            self._add_channel(name, display)
+            self._add_default_channel(name, display)
         self.exchanges: list[Exchange] = []
         self.faults = Faults()
         self.latency_s = 0.0
@@ -111,27 +111,6 @@ class World:
         with self._lock:
             return new_id(self._request_rng)
 
-    # -- team and channels ---------------------------------------------------------------
-
-    def _add_channel(self, name: str, display_name: str) -> None:
-        channel = {"id": new_id(self._rng), "team_id": self.team["id"], "name": name,
-                   "display_name": display_name, "type": "O"}
-        self._channels[channel["id"]] = channel
-        self._channel_members[channel["id"]] = set()
-
-    def channel_by_name(self, name: str) -> Record:
-        """The channel of the team called ``name`` (``KeyError`` if there is none)."""
-        with self._lock:
-            for channel in self._channels.values():
-                if channel["name"] == name:
-                    return dict(channel)
-        raise KeyError(name)
-
-    def is_channel_member(self, channel_id: str, user_id: str) -> bool:
-        """Whether the user belongs to the channel."""
-        with self._lock:
-            return user_id in self._channel_members.get(channel_id, set())
-
     # -- users ---------------------------------------------------------------------------
 
     def add_user(
@@ -151,8 +130,9 @@ class World:
     ) -> Record:
         """Create a user (as stored, with a password hash) and return a copy of the record.
 
-        ``join_team`` makes them a member of the team and of its channels, as joining a
-        team does; ``team_admin`` gives the team membership the admin scheme role;
+        ``join_team`` makes them a member of the team and of its default channels
+        (``town-square``, ``off-topic``), as joining a team does; ``team_admin`` gives the team
+        membership the admin scheme role;
         ``deactivated`` creates them already deactivated (``delete_at`` set).
         """
         with self._lock:
@@ -191,8 +171,7 @@ class World:
             "delete_at": 0, "scheme_guest": guest, "scheme_user": not guest,
             "scheme_admin": team_admin and not guest, "explicit_roles": "",
         }
-        for members in self._channel_members.values():
-            members.add(user["id"])
+        self._join_default_channels(user)
 
     def users(self) -> list[Record]:
         """Every stored user record (copies), bots and deactivated users included."""
@@ -207,8 +186,7 @@ class World:
     def user_by_id(self, user_id: str) -> Record | None:
         """The stored user record with this id (a copy), or ``None``."""
         with self._lock:
-            user = self._users.get(user_id)
-            return copy.deepcopy(user) if user is not None else None
+            return copied(self._users.get(user_id))
 
     def user_by_email(self, email: str) -> Record | None:
         """The stored user record with this (lowercase) email (a copy), or ``None``."""
