@@ -6,9 +6,12 @@ import logging
 from flask import Flask, Response, jsonify
 from werkzeug.exceptions import HTTPException
 
-from bot import slash
+from bot import clicks, slash
+from bot.buttons import ACTIONS_PATH, ButtonSigner
 from bot.config import Settings, load_settings
 from bot.mattermost import MattermostAPI
+from bot.effects import Effects
+from bot.parts import BotParts
 from bot.service import SessionsService
 
 #: Mattermost's form is a few hundred bytes; anything over this is not from Mattermost.
@@ -30,8 +33,15 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
     _configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, SLASH_COMMAND_TOKENS=settings.slash_command_tokens)
-    app.extensions["sessions_bot"] = SessionsService(api or MattermostAPI(settings))
+    api = api or MattermostAPI(settings)
+    app.extensions["sessions_bot"] = BotParts(
+        service=SessionsService(api, buttons=settings.bot_public_url is not None),
+        effects=Effects(api, notify_targets=settings.notify_targets, audit_channel_id=settings.audit_channel_id),
+        signer=ButtonSigner(settings.bot_secret.get_secret_value()),
+        action_url=(settings.bot_public_url or "") + ACTIONS_PATH,
+    )
     app.register_blueprint(slash.blueprint)
+    app.register_blueprint(clicks.blueprint)
     app.register_error_handler(HTTPException, slash.plain_error)
 
     @app.get("/healthz")

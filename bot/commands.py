@@ -53,7 +53,12 @@ class Help:
     problem: str | None = None
 
 
-Command = ListSessions | RevokeSession | RevokeAll | Help
+@dataclass(frozen=True)
+class Cancel:
+    """Dismiss a confirmation; only ever comes from a button, never from typed text."""
+
+
+Command = ListSessions | RevokeSession | RevokeAll | Help | Cancel
 
 
 class _Problem(Exception):

@@ -1,6 +1,7 @@
 """Configuration: read once from the environment, validated, then passed down as a value."""
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass
 from typing import Annotated, Literal
@@ -27,6 +28,20 @@ class ServerAddress:
     basepath: str
 
 
+def _http_url(value: str) -> str:
+    """``value`` as an http(s) base URL without trailing slash; ValueError says what is wrong."""
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an http(s) URL such as https://chat.example.com")
+    if parts.query or parts.fragment:
+        raise ValueError("must not have a query string or fragment")
+    try:
+        parts.port
+    except ValueError as exc:
+        raise ValueError("has an invalid port") from exc
+    return value.strip().rstrip("/")
+
+
 class Settings(BaseSettings):
     """Every setting of the bot; environment variable names are the field names in upper case."""
 
@@ -40,20 +55,30 @@ class Settings(BaseSettings):
     bot_secret: SecretStr = Field(description="Key for everything the bot signs (at least 32 characters)")
     mattermost_timeout_s: float = Field(default=5.0, gt=0, le=MATTERMOST_COMMAND_TIMEOUT_S / 3)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    bot_public_url: str | None = Field(default=None, description="Base URL Mattermost reaches the bot at; enables buttons")
+    notify_targets: bool = Field(default=True, description="Direct-message users whose sessions someone else revoked")
+    audit_channel_id: str | None = Field(default=None, description="Channel that also gets a line for every audited action")
 
     @field_validator("mattermost_url")
     @classmethod
     def _url_is_http(cls, value: str) -> str:
-        parts = urlsplit(value.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("must be an http(s) URL such as https://chat.example.com")
-        if parts.query or parts.fragment:
-            raise ValueError("must not have a query string or fragment")
-        try:
-            parts.port
-        except ValueError as exc:
-            raise ValueError("has an invalid port") from exc
-        return value.strip().rstrip("/")
+        return _http_url(value)
+
+    @field_validator("bot_public_url", mode="before")
+    @classmethod
+    def _public_url(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return _http_url(str(value))
+
+    @field_validator("audit_channel_id", mode="before")
+    @classmethod
+    def _channel_id(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9]{26}", str(value).strip()):
+            raise ValueError("must be a 26-character Mattermost channel id")
+        return str(value).strip()
 
     @field_validator("mattermost_token")
     @classmethod

@@ -98,3 +98,22 @@ class SessionAlreadyGone(BotError):
     """The session disappeared between listing and revoking (Mattermost answered 400)."""
 
     session: Session
+
+
+# --- Buttons ----------------------------------------------------------------------------------
+
+@dataclass
+class ForgedButton(BotError):
+    """A click whose context the bot did not sign, or that was altered."""
+
+
+@dataclass
+class ExpiredButton(BotError):
+    """A click on a button older than its lifetime."""
+
+    max_age_s: int
+
+
+@dataclass
+class ForeignButton(BotError):
+    """A click by someone other than the user the button was made for."""

@@ -214,3 +214,15 @@ class MattermostAPI:
     def revoke_all_sessions(self, user_id: str) -> None:
         """``POST /users/{user_id}/sessions/revoke/all``."""
         self._call(lambda: self._driver.users.revoke_all_user_sessions(quote(user_id, safe="")))
+
+    def direct_channel(self, user_id: str, other_id: str) -> str:
+        """The id of the direct channel between two users (``POST /channels/direct`` creates or finds it)."""
+        body = self._call(lambda: self._driver.client.post("/channels/direct", options=[user_id, other_id]))
+        try:
+            return str(body["id"])
+        except (KeyError, TypeError):
+            raise UpstreamMalformed("a channel was not shaped as documented") from None
+
+    def create_post(self, channel_id: str, message: str) -> None:
+        """``POST /posts``: a message from the bot in ``channel_id``."""
+        self._call(lambda: self._driver.client.post("/posts", options={"channel_id": channel_id, "message": message}))

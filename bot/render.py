@@ -9,12 +9,16 @@ from datetime import datetime, timezone
 
 import humanize
 
-from bot.commands import UserRef
+from bot.audit import AuditEvent, Notice
+from bot.commands import Cancel, RevokeAll, RevokeSession, UserRef
 from bot.errors import (
     AmbiguousSession,
     BotError,
     BotLacksPermission,
     BotTokenRejected,
+    ExpiredButton,
+    ForeignButton,
+    ForgedButton,
     MattermostUnreachable,
     Refused,
     SessionAlreadyGone,
@@ -27,11 +31,14 @@ from bot.errors import (
 from bot.markdown import code, inert
 from bot.model import DeviceKind, Session, User, by_recent_activity, shown_ids
 from bot.permissions import Refusal
+from bot.replies import Attachment, Button, Reply
 
 #: Mattermost rejects posts over 16383 runes (§5); stay well below it.
 MAX_MESSAGE_CHARS = 15000
 #: How many sessions a reply lists before summarising the rest.
 MAX_LISTED = 50
+#: How many sessions get a card with a button (attachments are much taller than table rows).
+MAX_CARDS = 20
 #: Expiry further away than this is shown as "never" (token sessions last 100 years, §3.1).
 NEVER_MS = 10 * 365 * 24 * 3600 * 1000
 
@@ -142,47 +149,106 @@ def usage(problem: str | None = None) -> str:
     return USAGE if problem is None else f"{problem}\n\n{USAGE}"
 
 
-def session_list(subject: User | None, sessions: list[Session], now_ms: int) -> str:
-    """The ``list`` reply: a table of sessions, most recently active first, with the IDs ``revoke`` takes."""
-    if not sessions:
-        return f"{_mention(subject, capital=True)} {'have' if subject is None else 'has'} no active sessions."
-    ordered = by_recent_activity(sessions)
-    shown = ordered[:MAX_LISTED]
-    ids = shown_ids(sessions)
-    header = [
-        f"#### {_whose(subject)} sessions ({len(sessions)})",
-        "| Device | Platform | OS | Browser | Signed in (UTC) | Last active | Expires | ID |",
-        "|:--|:--|:--|:--|:--|:--|:--|:--|",
+def _nothing_here(subject: User | None, suffix: str = ".") -> str:
+    return f"{_mention(subject, capital=True)} {'have' if subject is None else 'has'} no active sessions{suffix}"
+
+
+def _signed_in(session: Session) -> str:
+    return _when(session.created_ms).strftime("%Y-%m-%d") if session.created_ms else "–"
+
+
+def _target(subject: User | None) -> UserRef | None:
+    """How a button names the target: by id, so a click never depends on a name that may change."""
+    return None if subject is None else UserRef("id", subject.id, f"@{subject.username}")
+
+
+def _list_tail(subject: User | None, sessions: list[Session], hidden: int, buttons: bool) -> list[str]:
+    how = "with the buttons below, or type " if buttons else "with "
+    tail = _more(hidden) + [
+        "",
+        f"Sign one out {how}{_command('revoke', subject, '<ID>')}; all of them with {_command('revoke-all', subject)}.",
     ]
+    return tail + ([TOKEN_NOTE] if any(s.is_token for s in sessions) else [])
+
+
+def _table(subject: User | None, sessions: list[Session], now_ms: int) -> list[str]:
+    ids = shown_ids(sessions)
     rows = [
         "| {marker} | {platform} | {os} | {browser} | {signed} | {active} | {expires} | `{id}` |".format(
             marker=_MARKERS[s.kind],
             platform=inert(s.platform) or "–",
             os=inert(s.os) or "–",
             browser=inert(s.browser) or "–",
-            signed=_when(s.created_ms).strftime("%Y-%m-%d") if s.created_ms else "–",
+            signed=_signed_in(s),
             active=_ago(s.last_activity_ms, now_ms),
             expires=_expires(s, now_ms),
             id=ids[s.id],
         )
-        for s in shown
+        for s in by_recent_activity(sessions)[:MAX_LISTED]
     ]
-    tail = _more(len(ordered) - len(shown)) + [
-        "",
-        f"Sign one out with {_command('revoke', subject, '<ID>')}, or all of them with {_command('revoke-all', subject)}.",
+    return [
+        "| Device | Platform | OS | Browser | Signed in (UTC) | Last active | Expires | ID |",
+        "|:--|:--|:--|:--|:--|:--|:--|:--|",
+        *rows,
     ]
-    if any(s.is_token for s in sessions):
-        tail.append(TOKEN_NOTE)
-    return _fit(header + rows, tail)
 
 
-def revoked_one(subject: User | None, session: Session, now_ms: int) -> str:
-    """Confirmation that one session was signed out."""
+def _card(session: Session, shown_id: str, now_ms: int, target: UserRef | None) -> Attachment:
+    return Attachment(
+        title=f"{_MARKERS[session.kind]}: {describe(session)}",
+        text=" · ".join(part for part in (inert(session.platform), inert(session.os), inert(session.browser)) if part),
+        fields=(
+            ("Signed in (UTC)", _signed_in(session)),
+            ("Last active", _ago(session.last_activity_ms, now_ms)),
+            ("Expires", _expires(session, now_ms)),
+            ("ID", f"`{shown_id}`"),
+        ),
+        buttons=(Button("Sign out", RevokeSession(session.id, target)),),
+    )
+
+
+def _cards(subject: User | None, sessions: list[Session], now_ms: int, signed_out: Session | None) -> tuple[Attachment, ...]:
+    target = _target(subject)
+    ids = shown_ids(sessions)
+    gone = (Attachment(title=f"{_MARKERS[signed_out.kind]}: {describe(signed_out)}", text="✅ Signed out"),) if signed_out else ()
+    cards = tuple(_card(s, ids[s.id], now_ms, target) for s in by_recent_activity(sessions)[:MAX_CARDS])
+    everywhere = (Attachment(buttons=(Button("Sign out everywhere", RevokeAll(target, confirmed=False), "danger"),)),)
+    return gone + cards + (everywhere if sessions else ())
+
+
+def session_list(
+    subject: User | None,
+    sessions: list[Session],
+    now_ms: int,
+    *,
+    buttons: bool = False,
+    banner: str = "",
+    signed_out: Session | None = None,
+) -> Reply:
+    """The ``list`` reply, most recently active first: a table with IDs, or one card per session with buttons.
+
+    ``banner`` leads the text and ``signed_out`` is shown as signed out (used after a revocation).
+    """
+    lead = [banner, ""] if banner else []
+    if not sessions:
+        return Reply("\n".join(lead + [_nothing_here(subject)]), _cards(subject, [], now_ms, signed_out) if buttons else ())
+    limit = MAX_CARDS if buttons else MAX_LISTED
+    header = lead + [f"#### {_whose(subject)} sessions ({len(sessions)})"]
+    tail = _list_tail(subject, sessions, len(sessions) - limit, buttons)
+    if buttons:
+        return Reply(_fit(header, tail), _cards(subject, sessions, now_ms, signed_out))
+    return Reply(_fit(header + _table(subject, sessions, now_ms), tail))
+
+
+def revoked_one(subject: User | None, session: Session, remaining: list[Session], now_ms: int, *, buttons: bool = False) -> Reply:
+    """Confirmation that one session was signed out; with buttons, followed by the sessions that remain."""
     who = "" if subject is None else f"@{subject.username} "
     lines = [f"✅ Signed {who}out of {_summary_line(session, now_ms)}."]
     if session.is_token:
         lines.append(TOKEN_NOTE)
-    return "\n".join(lines)
+    if not buttons:
+        return Reply("\n".join(lines))
+    return session_list(subject, remaining, now_ms, buttons=True, banner="\n".join(lines), signed_out=session)
 
 
 def _bullets(sessions: list[Session], now_ms: int) -> tuple[list[str], list[str]]:
@@ -191,26 +257,32 @@ def _bullets(sessions: list[Session], now_ms: int) -> tuple[list[str], list[str]
     return bullets, _more(len(ordered) - MAX_LISTED)
 
 
-def revoke_all_preview(subject: User | None, sessions: list[Session], now_ms: int) -> str:
-    """What ``revoke-all`` would do, and how to confirm it."""
+def revoke_all_preview(subject: User | None, sessions: list[Session], now_ms: int, *, buttons: bool = False) -> Reply:
+    """What ``revoke-all`` would do, and how to confirm it (typing ``--yes``, or a button)."""
     if not sessions:
-        return f"{_mention(subject, capital=True)} {'have' if subject is None else 'has'} no active sessions: nothing to sign out."
+        return Reply(_nothing_here(subject, ": nothing to sign out."))
     bullets, more = _bullets(sessions, now_ms)
     tail = more + [""]
     if subject is None:
         tail.append(SELF_REVOKE_NOTE)
     if any(s.is_token for s in sessions):
         tail.append(TOKEN_NOTE)
-    tail.append(f"To go ahead, run {_command('revoke-all', subject, flag='--yes')}.")
+    command = _command("revoke-all", subject, flag="--yes")
+    tail.append(f"Confirm below, or run {command}." if buttons else f"To go ahead, run {command}.")
     head = [f"**This will sign {_mention(subject)} out of {_count(sessions)}:**"]
-    return _fit(head + bullets, tail)
+    confirm = Button("Sign out everywhere", RevokeAll(_target(subject), confirmed=True), "danger")
+    attachments = (Attachment(buttons=(confirm, Button("Cancel", Cancel()))),) if buttons else ()
+    return Reply(_fit(head + bullets, tail), attachments)
 
 
-def revoked_all(subject: User | None, sessions: list[Session], now_ms: int) -> str:
+def revoked_all(subject: User | None, sessions: list[Session], now_ms: int) -> Reply:
     """Confirmation that every session was signed out."""
     bullets, more = _bullets(sessions, now_ms)
     tail = more + ([TOKEN_NOTE] if any(s.is_token for s in sessions) else [])
-    return _fit([f"✅ Signed {_mention(subject)} out of {_count(sessions)}:"] + bullets, tail)
+    return Reply(_fit([f"✅ Signed {_mention(subject)} out of {_count(sessions)}:"] + bullets, tail))
+
+
+CANCELLED = Reply("Cancelled: nothing was signed out.")
 
 
 def _count(sessions: list[Session]) -> str:
@@ -282,6 +354,15 @@ def error_message(error: BotError) -> str:
         case UpstreamRejected(status=status, error_id=error_id):
             detail = f"HTTP {status}" + (f", {code(error_id, 80)}" if error_id else "")
             return f"⚠️ Mattermost answered with an unexpected error ({detail}). {_CHECK_FIRST}"
+        case ForgedButton():
+            return f"🚫 This button was not made by the sessions bot, or was altered, so it does nothing. {_NOTHING_CHANGED}"
+        case ExpiredButton(max_age_s=max_age_s):
+            return (
+                f"⌛ This button has expired: buttons work for {max_age_s // 60} minutes. "
+                f"Run `/sessions` again for fresh ones. {_NOTHING_CHANGED}"
+            )
+        case ForeignButton():
+            return f"🚫 This button was made for someone else, so it does nothing for you. {_NOTHING_CHANGED}"
         case UpstreamMalformed(detail=detail):
             return f"⚠️ Mattermost's answer was not what the sessions bot expected ({detail}). {_CHECK_FIRST}"
     return f"⚠️ Something went wrong in the sessions bot. {_CHECK_FIRST}"
@@ -290,3 +371,31 @@ def error_message(error: BotError) -> str:
 def internal_error(reference: str) -> str:
     """The reply when the bot itself failed unexpectedly; ``reference`` finds the log line."""
     return f"⚠️ Something went wrong in the sessions bot (reference {code(reference)}). {_CHECK_FIRST}"
+
+
+# --- accountability ------------------------------------------------------------------------------
+
+def target_notice(notice: Notice, now_ms: int) -> str:
+    """The direct message a user gets when someone else signed them out."""
+    when = _when(notice.at_ms).strftime("%Y-%m-%d at %H:%M UTC")
+    what = f"all {_count(list(notice.sessions))}" if notice.everywhere else _count(list(notice.sessions))
+    bullets, more = _bullets(list(notice.sessions), now_ms)
+    lines = [f"🔐 @{inert(notice.actor_username, 64)} signed you out of {what} on {when}:", *bullets, *more, ""]
+    lines.append(
+        "You will need to sign in again on those devices. If you did not expect this, tell your Mattermost "
+        "admin right away and change your password."
+    )
+    if any(s.is_token for s in notice.sessions):
+        lines.append(TOKEN_NOTE)
+    return "\n".join(lines)
+
+
+def audit_line(event: AuditEvent) -> str:
+    """The short human-readable line posted to the audit channel."""
+    target = f"@{inert(event.target_username, 64)}" if event.target_username else "(nobody)"
+    sessions = f", {len(event.session_ids)} session(s)" if event.session_ids else ""
+    reason = f" ({inert(event.reason, 80)})" if event.reason else ""
+    return (
+        f"🔐 @{inert(event.actor_username, 64)} · {event.action} · {target} · "
+        f"**{event.result}**{reason}{sessions} · via {event.via}"
+    )

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Literal
 
 from bot import render
-from bot.commands import Command, Help, ListSessions, RevokeAll, RevokeSession, UserRef
+from bot.audit import AuditEvent, Notice, Result
+from bot.commands import Cancel, Command, Help, ListSessions, RevokeAll, RevokeSession, UserRef
 from bot.errors import (
     AmbiguousSession,
     BotError,
@@ -28,6 +30,7 @@ from bot.errors import (
 from bot.mattermost import MattermostAPI
 from bot.model import Session, User, matching
 from bot.permissions import Action, Caller, Refusal, permissions_of, refusal_for
+from bot.replies import Reply
 
 
 @contextmanager
@@ -41,45 +44,136 @@ def _meaning(by_status: dict[int, BotError]) -> Iterator[None]:
         raise
 
 
-class SessionsService:
-    """The bot's behaviour, independent of HTTP: ``reply(caller_id, command)`` → Markdown text."""
+@dataclass(frozen=True)
+class Invocation:
+    """Who asked, from where, and how (Mattermost vouches for all of it)."""
 
-    def __init__(self, api: MattermostAPI, clock: Callable[[], float] = time.time) -> None:
+    caller_id: str
+    caller_username: str = ""
+    channel_id: str = ""
+    team_id: str = ""
+    via: Literal["slash", "button"] = "slash"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What to show the caller, whether it succeeded, and what to record and tell."""
+
+    reply: Reply
+    ok: bool
+    audit: AuditEvent | None = None
+    notice: Notice | None = None
+
+
+@dataclass
+class _Trace:
+    """What one command touched, filled in as it runs, for the audit record."""
+
+    action: str
+    changes: bool
+    ref: UserRef | None = None
+    target: User | None = None
+    session_ids: tuple[str, ...] = ()
+    result: Result = "ok"
+    reason: str = ""
+    revoked: tuple[Session, ...] = field(default=())
+
+
+def _trace_for(command: Command) -> _Trace:
+    match command:
+        case ListSessions(target=ref):
+            return _Trace("list", changes=False, ref=ref)
+        case RevokeSession(target=ref):
+            return _Trace("revoke", changes=True, ref=ref)
+        case RevokeAll(target=ref, confirmed=confirmed):
+            return _Trace("revoke-all", changes=confirmed, ref=ref)
+    return _Trace(type(command).__name__.lower(), changes=False)
+
+
+class SessionsService:
+    """The bot's behaviour, independent of HTTP: ``handle(invocation, command)`` → an Outcome."""
+
+    def __init__(self, api: MattermostAPI, *, buttons: bool = False, clock: Callable[[], float] = time.time) -> None:
         self._api = api
+        self._buttons = buttons
         self._clock = clock
 
-    def reply(self, caller_id: str, command: Command) -> str:
-        """The ephemeral reply for ``command`` typed by ``caller_id``; every BotError becomes its message."""
+    def handle(self, invocation: Invocation, command: Command) -> Outcome:
+        """Run ``command`` for the caller; every BotError becomes its message, and the outcome is audited."""
+        trace = _trace_for(command)
         try:
-            return self._run(caller_id, command)
+            reply, ok = self._run(invocation.caller_id, command, trace), True
         except BotError as error:
-            return render.error_message(error)
+            reply, ok = Reply(render.error_message(error)), False
+            trace.result = "refused" if isinstance(error, Refused) else "failed"
+            trace.reason = error.reason.name.lower() if isinstance(error, Refused) else type(error).__name__
+            trace.target = trace.target or getattr(error, "target", None)
+        return Outcome(reply, ok, self._audit_event(invocation, trace), self._notice(invocation, trace))
+
+    def reply(self, caller_id: str, command: Command) -> str:
+        """Just the reply text for ``command`` typed by ``caller_id`` (no audit, no notice)."""
+        return self.handle(Invocation(caller_id), command).reply.text
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
 
-    def _run(self, caller_id: str, command: Command) -> str:
+    def _run(self, caller_id: str, command: Command, trace: _Trace) -> Reply:
         match command:
             case Help(problem=problem):
-                return render.usage(problem)
+                return Reply(render.usage(problem))
+            case Cancel():
+                return render.CANCELLED
             case ListSessions(target=ref):
-                subject = self._subject(caller_id, ref, Action.LIST)
-                return render.session_list(subject, self._sessions(caller_id, subject), self._now_ms())
+                subject = trace.target = self._subject(caller_id, ref, Action.LIST)
+                return render.session_list(subject, self._sessions(caller_id, subject), self._now_ms(), buttons=self._buttons)
             case RevokeSession(session=prefix, target=ref):
-                subject = self._subject(caller_id, ref, Action.REVOKE)
-                session = self._pick(self._sessions(caller_id, subject), prefix, subject)
+                subject = trace.target = self._subject(caller_id, ref, Action.REVOKE)
+                sessions = self._sessions(caller_id, subject)
+                session = self._pick(sessions, prefix, subject)
+                trace.session_ids = (session.id,)
                 with _meaning({400: SessionAlreadyGone(session), 403: BotLacksPermission(subject)}):
                     self._api.revoke_session(_target_id(caller_id, subject), session.id)
-                return render.revoked_one(subject, session, self._now_ms())
+                trace.revoked = (session,)
+                remaining = [s for s in sessions if s.id != session.id]
+                return render.revoked_one(subject, session, remaining, self._now_ms(), buttons=self._buttons)
             case RevokeAll(target=ref, confirmed=confirmed):
-                subject = self._subject(caller_id, ref, Action.REVOKE)
+                subject = trace.target = self._subject(caller_id, ref, Action.REVOKE)
                 sessions = self._sessions(caller_id, subject)
                 if not confirmed or not sessions:
-                    return render.revoke_all_preview(subject, sessions, self._now_ms())
+                    trace.result = "ok" if confirmed else "preview"
+                    return render.revoke_all_preview(subject, sessions, self._now_ms(), buttons=self._buttons)
+                trace.session_ids = tuple(s.id for s in sessions)
                 with _meaning({403: BotLacksPermission(subject)}):
                     self._api.revoke_all_sessions(_target_id(caller_id, subject))
+                trace.revoked = tuple(sessions)
                 return render.revoked_all(subject, sessions, self._now_ms())
         raise AssertionError(f"unhandled command {command!r}")
+
+    def _audit_event(self, invocation: Invocation, trace: _Trace) -> AuditEvent | None:
+        """Changes are always audited; reads only when they concern someone else (refusals included)."""
+        if not (trace.changes or trace.target is not None or (trace.ref is not None and trace.result != "ok")):
+            return None
+        target = trace.target
+        return AuditEvent(
+            action=trace.action,
+            result=trace.result,
+            reason=trace.reason,
+            actor_id=invocation.caller_id,
+            actor_username=invocation.caller_username,
+            target_id=invocation.caller_id if target is None and trace.ref is None else (target.id if target else ""),
+            target_username=target.username if target else (trace.ref.text if trace.ref else invocation.caller_username),
+            session_ids=trace.session_ids,
+            channel_id=invocation.channel_id,
+            team_id=invocation.team_id,
+            via=invocation.via,
+        )
+
+    def _notice(self, invocation: Invocation, trace: _Trace) -> Notice | None:
+        """A notice for the target when someone else signed them out of something."""
+        if not trace.revoked or trace.target is None:
+            return None
+        everywhere = trace.action == "revoke-all"
+        return Notice(trace.target.id, invocation.caller_username, trace.revoked, everywhere, self._now_ms())
 
     # --- who is the target, and may the caller act on them ------------------------------------
 

@@ -11,13 +11,17 @@ import hmac
 import logging
 import re
 import uuid
+from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bot import render
-from bot.commands import parse
-from bot.service import SessionsService
+from bot.buttons import attachments_json
+from bot.commands import Command, parse
+from bot.parts import BotParts
+from bot.replies import Reply
+from bot.service import Invocation, Outcome
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,20 @@ def plain_error(error: HTTPException) -> Response:
     return Response(f"{error.code} {error.name}\n", status=error.code, mimetype="text/plain")
 
 
+def run(invocation: Invocation, command: Command) -> Outcome:
+    """Run ``command`` with the app's service, then audit and notify as configured."""
+    bot: BotParts = current_app.extensions["sessions_bot"]
+    outcome = bot.service.handle(invocation, command)
+    bot.effects.record(outcome.audit, outcome.notice)
+    return outcome
+
+
+def signed_attachments(reply: Reply, viewer_id: str) -> list[dict[str, Any]]:
+    """The reply's attachments as Mattermost JSON, buttons signed for ``viewer_id``."""
+    bot: BotParts = current_app.extensions["sessions_bot"]
+    return attachments_json(reply.attachments, viewer_id, bot.signer, bot.action_url)
+
+
 def ephemeral(text: str) -> Response:
     """Mattermost's reply shape for a message only the caller sees."""
     return jsonify(response_type="ephemeral", text=text)
@@ -68,10 +86,18 @@ def sessions_command() -> Response:
     if not _ID.match(caller_id):
         abort(400)
     command = parse(request.form.get("text", ""))
-    service: SessionsService = current_app.extensions["sessions_bot"]
-    text = service.reply(caller_id, command)
-    log.info("command=%s caller=%s", type(command).__name__, caller_id)
-    return ephemeral(text)
+    invocation = Invocation(
+        caller_id=caller_id,
+        caller_username=request.form.get("user_name", ""),
+        channel_id=request.form.get("channel_id", ""),
+        team_id=request.form.get("team_id", ""),
+    )
+    outcome = run(invocation, command)
+    log.info("command=%s caller=%s ok=%s", type(command).__name__, caller_id, outcome.ok)
+    body = {"response_type": "ephemeral", "text": outcome.reply.text}
+    if outcome.reply.attachments:
+        body["attachments"] = signed_attachments(outcome.reply, caller_id)
+    return jsonify(body)
 
 
 @blueprint.errorhandler(Exception)

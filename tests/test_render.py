@@ -36,7 +36,7 @@ def table_rows(text: str) -> list[str]:
 def test_list_is_a_table_sorted_by_last_activity_with_relative_times():
     older = s(last_activity_at=NOW_MS - 3 * HOUR, props={"browser": "Firefox/121.0", "os": "Linux", "platform": "Linux"})
     newer = s(last_activity_at=NOW_MS - 5 * MINUTE)
-    text = render.session_list(None, [older, newer], NOW_MS)
+    text = render.session_list(None, [older, newer], NOW_MS).text
     rows = table_rows(text)
     assert text.startswith("#### Your sessions (2)")
     assert "5 minutes ago" in rows[0] and "Chrome" in rows[0]
@@ -45,14 +45,14 @@ def test_list_is_a_table_sorted_by_last_activity_with_relative_times():
 
 def test_list_shows_signed_in_date_expiry_and_the_id_revoke_takes():
     session = s(id="q" * 26, create_at=NOW_MS - 3 * DAY)
-    row = table_rows(render.session_list(None, [session], NOW_MS))[0]
+    row = table_rows(render.session_list(None, [session], NOW_MS).text)[0]
     assert "`qqqqqqqq`" in row
     assert re.search(r"\| 20\d\d-\d\d-\d\d \|", row)
     assert "in 27 days" in row  # precise, not "in a month"
 
 
 def test_list_of_another_user_names_them_and_their_commands():
-    text = render.session_list(ALICE, [s()], NOW_MS)
+    text = render.session_list(ALICE, [s()], NOW_MS).text
     assert text.startswith("#### @alice's sessions (1)")
     assert "`/sessions revoke <ID> @alice`" in text and "`/sessions revoke-all @alice`" in text
 
@@ -65,34 +65,34 @@ def test_list_marks_each_kind_of_device():
         Session.from_api(token_session_json()),
         Session.from_api(token_session_json(bot=True)),
     ]
-    text = render.session_list(None, sessions, NOW_MS)
+    text = render.session_list(None, sessions, NOW_MS).text
     for marker in ("🌐 Web browser", "🖥️ Desktop app", "📱 Mobile app", "🔑 Personal access token", "🤖 Bot token"):
         assert marker in text
 
 
 def test_list_never_shows_the_csrf_prop_or_token():
-    text = render.session_list(None, [s(token="tok-secret")], NOW_MS)
+    text = render.session_list(None, [s(token="tok-secret")], NOW_MS).text
     assert "csrf" not in text and "tok-secret" not in text
 
 
 def test_list_with_token_sessions_says_tokens_stay_valid():
-    assert render.TOKEN_NOTE in render.session_list(None, [s(), Session.from_api(token_session_json())], NOW_MS)
-    assert render.TOKEN_NOTE not in render.session_list(None, [s()], NOW_MS)
+    assert render.TOKEN_NOTE in render.session_list(None, [s(), Session.from_api(token_session_json())], NOW_MS).text
+    assert render.TOKEN_NOTE not in render.session_list(None, [s()], NOW_MS).text
 
 
 def test_token_sessions_never_expire_and_expired_sessions_say_so():
-    text = render.session_list(None, [Session.from_api(token_session_json()), s(expires_at=NOW_MS - 2 * DAY)], NOW_MS)
+    text = render.session_list(None, [Session.from_api(token_session_json()), s(expires_at=NOW_MS - 2 * DAY)], NOW_MS).text
     assert "| never |" in text and "expired 2 days ago" in text
 
 
 def test_empty_list_says_there_are_no_sessions():
-    assert render.session_list(None, [], NOW_MS) == "You have no active sessions."
-    assert render.session_list(ALICE, [], NOW_MS) == "@alice has no active sessions."
+    assert render.session_list(None, [], NOW_MS).text == "You have no active sessions."
+    assert render.session_list(ALICE, [], NOW_MS).text == "@alice has no active sessions."
 
 
 def test_over_fifty_sessions_show_the_most_recent_and_count_the_rest():
     sessions = [s(last_activity_at=NOW_MS - i * MINUTE) for i in range(80)]
-    text = render.session_list(None, sessions, NOW_MS)
+    text = render.session_list(None, sessions, NOW_MS).text
     assert len(table_rows(text)) == render.MAX_LISTED
     assert "…and 30 more, less recently active, not shown." in text
     assert "#### Your sessions (80)" in text
@@ -100,30 +100,30 @@ def test_over_fifty_sessions_show_the_most_recent_and_count_the_rest():
 
 def test_two_thousand_sessions_stay_under_mattermosts_post_limit():
     sessions = [s(last_activity_at=NOW_MS - i * MINUTE, props={"browser": "B" * 500}) for i in range(2000)]
-    assert len(render.session_list(None, sessions, NOW_MS)) < 16383
+    assert len(render.session_list(None, sessions, NOW_MS).text) < 16383
 
 
 @pytest.mark.parametrize("evil", ["| x | [click](http://evil)", "`code` **bold** <b>x</b>", "line\nbreak", "a_b_c*d*"])
 def test_device_names_cannot_break_the_table_or_make_links(evil):
-    row = table_rows(render.session_list(None, [s(props={"browser": evil, "os": evil, "platform": evil})], NOW_MS))[0]
+    row = table_rows(render.session_list(None, [s(props={"browser": evil, "os": evil, "platform": evil})], NOW_MS).text)[0]
     assert row.count("|") == 9
     for forbidden in ("[", "]", "`code`", "<b>", "*", "\n", "http://"):
         assert forbidden not in row.replace("`" + row.split("`")[1] + "`", "")
 
 
 def test_revoking_one_session_confirms_device_and_last_activity():
-    text = render.revoked_one(None, s(last_activity_at=NOW_MS - 3 * HOUR), NOW_MS)
+    text = render.revoked_one(None, s(last_activity_at=NOW_MS - 3 * HOUR), [], NOW_MS).text
     assert text == "✅ Signed out of Chrome on Mac OS, last active 3 hours ago."
 
 
 def test_revoking_another_users_token_session_names_them_and_warns_about_tokens():
-    text = render.revoked_one(ALICE, Session.from_api(token_session_json()), NOW_MS)
+    text = render.revoked_one(ALICE, Session.from_api(token_session_json()), [], NOW_MS).text
     assert text.startswith("✅ Signed @alice out of a personal access token session")
     assert render.TOKEN_NOTE in text
 
 
 def test_revoke_all_preview_says_how_many_which_devices_and_how_to_confirm():
-    text = render.revoke_all_preview(ALICE, [s(), s(device_id="android_rn:x", last_activity_at=NOW_MS - DAY)], NOW_MS)
+    text = render.revoke_all_preview(ALICE, [s(), s(device_id="android_rn:x", last_activity_at=NOW_MS - DAY)], NOW_MS).text
     assert "**This will sign @alice out of 2 sessions:**" in text
     assert "Chrome on Mac OS, last active 5 minutes ago" in text
     assert "the mobile app on Android, last active a day ago" in text
@@ -131,15 +131,15 @@ def test_revoke_all_preview_says_how_many_which_devices_and_how_to_confirm():
 
 
 def test_revoke_all_preview_for_yourself_warns_this_session_goes_too():
-    assert render.SELF_REVOKE_NOTE in render.revoke_all_preview(None, [s()], NOW_MS)
+    assert render.SELF_REVOKE_NOTE in render.revoke_all_preview(None, [s()], NOW_MS).text
 
 
 def test_revoke_all_preview_with_nothing_to_do_says_so():
-    assert "nothing to sign out" in render.revoke_all_preview(None, [], NOW_MS)
+    assert "nothing to sign out" in render.revoke_all_preview(None, [], NOW_MS).text
 
 
 def test_revoked_all_lists_what_was_signed_out():
-    text = render.revoked_all(None, [s(), s()], NOW_MS)
+    text = render.revoked_all(None, [s(), s()], NOW_MS).text
     assert text.startswith("✅ Signed you out of 2 sessions:")
 
 

@@ -1,0 +1,46 @@
+"""Accountability records: one audit event per action, and the notice a signed-out user receives (pure values)."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Literal
+
+from bot.model import Session
+
+Result = Literal["ok", "preview", "refused", "failed"]
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """Who did (or tried) what to whose sessions, from where, and how it ended."""
+
+    action: str
+    result: Result
+    reason: str
+    actor_id: str
+    actor_username: str
+    target_id: str
+    target_username: str
+    session_ids: tuple[str, ...]
+    channel_id: str
+    team_id: str
+    via: Literal["slash", "button"]
+
+    def to_json(self, now_ms: int) -> str:
+        """One JSON line, with the time first."""
+        when = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
+        record = {"time": when, "event": "sessions_bot.audit", **asdict(self)}
+        record["session_ids"] = list(self.session_ids)
+        return json.dumps(record, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Tell ``target_id`` that ``actor_username`` signed them out of ``sessions``."""
+
+    target_id: str
+    actor_username: str
+    sessions: tuple[Session, ...]
+    everywhere: bool
+    at_ms: int

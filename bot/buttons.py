@@ -1,0 +1,109 @@
+"""Buttons: sign what a button does for the user it is shown to, check it on click, and write Mattermost JSON.
+
+Mattermost does not sign button callbacks, and any user can post a message whose button sends the
+bot any context (../shared/MATTERMOST.md §2.3). So a button's context is one opaque string: the
+command it runs and the user it was shown to, signed with ``BOT_SECRET`` and timestamped
+(itsdangerous). A click is honoured only when the signature holds, the button is younger than its
+lifetime and the clicker is the user it was made for; the command then runs from scratch, with
+today's permissions. Nothing is stored, so any replica can serve any click.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable
+
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+
+from bot.commands import Cancel, Command, ListSessions, RevokeAll, RevokeSession, UserRef
+from bot.errors import ExpiredButton, ForeignButton, ForgedButton
+from bot.replies import Attachment
+
+#: Where Mattermost posts clicks, below ``BOT_PUBLIC_URL``.
+ACTIONS_PATH = "/actions"
+#: How long a button works after it was shown.
+BUTTON_LIFETIME_S = 15 * 60
+_SALT = "sessions-bot/button/v1"
+
+
+def _target_json(target: UserRef | None) -> list[str] | None:
+    return None if target is None else [target.value, target.text]
+
+
+def _encode(command: Command) -> dict[str, Any]:
+    match command:
+        case RevokeSession(session=session, target=target):
+            return {"do": "revoke", "session": session, "target": _target_json(target)}
+        case RevokeAll(target=target, confirmed=confirmed):
+            return {"do": "revoke-all", "yes": confirmed, "target": _target_json(target)}
+        case ListSessions(target=target):
+            return {"do": "list", "target": _target_json(target)}
+        case Cancel():
+            return {"do": "cancel"}
+    raise ValueError(f"no button runs {command!r}")
+
+
+def _decode(data: dict[str, Any]) -> Command:
+    raw = data.get("target")
+    target = None if raw is None else UserRef("id", str(raw[0]), str(raw[1]))
+    match data.get("do"):
+        case "revoke":
+            return RevokeSession(session=str(data["session"]), target=target)
+        case "revoke-all":
+            return RevokeAll(target=target, confirmed=bool(data["yes"]))
+        case "list":
+            return ListSessions(target=target)
+        case "cancel":
+            return Cancel()
+    raise ValueError("unknown button")
+
+
+class ButtonSigner:
+    """Signs a button's command for one viewer; verifies a click's context for the clicker."""
+
+    def __init__(self, secret: str, *, max_age_s: int = BUTTON_LIFETIME_S, clock: Callable[[], float] = time.time) -> None:
+        signer = type("ClockedSigner", (TimestampSigner,), {"get_timestamp": lambda _self: int(clock())})
+        self._serializer = URLSafeTimedSerializer(secret, salt=_SALT, signer=signer)
+        self.max_age_s = max_age_s
+
+    def sign(self, viewer_id: str, command: Command) -> str:
+        """An opaque context value: ``command`` for ``viewer_id``, timestamped now."""
+        return str(self._serializer.dumps({"for": viewer_id, "run": _encode(command)}))
+
+    def verify(self, context: object, clicker_id: str) -> Command:
+        """The command a click may run; raises ForgedButton, ExpiredButton or ForeignButton."""
+        signed = context.get("signed") if isinstance(context, dict) else None
+        if not isinstance(signed, str):
+            raise ForgedButton()
+        try:
+            payload = self._serializer.loads(signed, max_age=self.max_age_s)
+        except SignatureExpired:
+            raise ExpiredButton(self.max_age_s) from None
+        except BadSignature:
+            raise ForgedButton() from None
+        if payload.get("for") != clicker_id:
+            raise ForeignButton()
+        try:
+            return _decode(payload["run"])
+        except (KeyError, TypeError, ValueError, IndexError):
+            raise ForgedButton() from None
+
+
+def attachments_json(attachments: tuple[Attachment, ...], viewer_id: str, signer: ButtonSigner, action_url: str) -> list[dict[str, Any]]:
+    """Mattermost's attachment JSON, each button carrying its command signed for ``viewer_id``."""
+    return [
+        {
+            "title": a.title,
+            "text": a.text,
+            "fields": [{"title": title, "value": value, "short": True} for title, value in a.fields],
+            "actions": [
+                {
+                    "type": "button",
+                    "name": b.label,
+                    "style": b.style,
+                    "integration": {"url": action_url, "context": {"signed": signer.sign(viewer_id, b.command)}},
+                }
+                for b in a.buttons
+            ],
+        }
+        for a in attachments
+    ]

@@ -1,0 +1,68 @@
+"""The HTTP edge of buttons: Mattermost posts a click here (unsigned, §2.2); the bot checks it and answers.
+
+Mattermost cannot replace an ephemeral message through an action's ``update`` (the server's
+``DoPostActionWithCookie`` sends every update to ``UpdatePost``, which fails for a post that is not
+stored), so the result of a click is shown as ``ephemeral_text``, a new message only the clicker sees.
+"""
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+
+from bot import render
+from bot.audit import AuditEvent
+from bot.buttons import ACTIONS_PATH
+from bot.errors import BotError
+from bot.parts import BotParts
+from bot.service import Invocation
+from bot.slash import run
+
+log = logging.getLogger(__name__)
+
+blueprint = Blueprint("clicks", __name__)
+
+_ID = re.compile(r"^[A-Za-z0-9]{26}$")
+
+
+@blueprint.post(ACTIONS_PATH)
+def button_clicked() -> Response:
+    """Run the command a signed button carries, for the clicker, if everything still allows it."""
+    if request.mimetype != "application/json":
+        abort(415)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("user_id"), str) or not _ID.match(data["user_id"]):
+        abort(400)
+    invocation = Invocation(
+        caller_id=data["user_id"],
+        caller_username=str(data.get("user_name", "")),
+        channel_id=str(data.get("channel_id", "")),
+        team_id=str(data.get("team_id", "")),
+        via="button",
+    )
+    bot: BotParts = current_app.extensions["sessions_bot"]
+    try:
+        command = bot.signer.verify(data.get("context"), invocation.caller_id)
+    except BotError as error:
+        bot.effects.audit(_rejected_click(invocation, error))
+        return jsonify(ephemeral_text=render.error_message(error))
+    outcome = run(invocation, command)
+    log.info("click=%s caller=%s ok=%s", type(command).__name__, invocation.caller_id, outcome.ok)
+    return jsonify(ephemeral_text=outcome.reply.text)
+
+
+def _rejected_click(invocation: Invocation, error: BotError) -> AuditEvent:
+    return AuditEvent(
+        action="button",
+        result="refused",
+        reason=type(error).__name__,
+        actor_id=invocation.caller_id,
+        actor_username=invocation.caller_username,
+        target_id="",
+        target_username="",
+        session_ids=(),
+        channel_id=invocation.channel_id,
+        team_id=invocation.team_id,
+        via="button",
+    )

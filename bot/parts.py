@@ -1,0 +1,18 @@
+"""The long-lived pieces one app instance is built from (created once by the factory, shared by routes)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.buttons import ButtonSigner
+from bot.effects import Effects
+from bot.service import SessionsService
+
+
+@dataclass(frozen=True)
+class BotParts:
+    """The service, its side effects, and the button signer with the URL clicks come back to."""
+
+    service: SessionsService
+    effects: Effects
+    signer: ButtonSigner
+    action_url: str
