@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, SLASH_COMMAND_TOKENS=settings.slash_command_tokens)
     api = api or MattermostAPI(settings)
     app.extensions["sessions_bot"] = BotParts(
+        api=api,
         service=SessionsService(api, buttons=settings.bot_public_url is not None),
         effects=Effects(api, notify_targets=settings.notify_targets, audit_channel_id=settings.audit_channel_id),
         signer=ButtonSigner(settings.bot_secret.get_secret_value()),

@@ -2,7 +2,9 @@
 
 Mattermost cannot replace an ephemeral message through an action's ``update`` (the server's
 ``DoPostActionWithCookie`` sends every update to ``UpdatePost``, which fails for a post that is not
-stored), so the result of a click is shown as ``ephemeral_text``, a new message only the clicker sees.
+stored), so the result of a click is a new message only the clicker sees: ``ephemeral_text``, or, when
+the result has buttons (a confirmation, the remaining sessions), an ephemeral post the bot creates
+with ``POST /posts/ephemeral`` (which needs ``create_post_ephemeral``, held by system admins).
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from bot.buttons import ACTIONS_PATH
 from bot.errors import BotError
 from bot.parts import BotParts
 from bot.service import Invocation
-from bot.slash import run
+from bot.slash import run, signed_attachments
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,13 @@ def button_clicked() -> Response:
         return jsonify(ephemeral_text=render.error_message(error))
     outcome = run(invocation, command)
     log.info("click=%s caller=%s ok=%s", type(command).__name__, invocation.caller_id, outcome.ok)
+    if outcome.reply.attachments:
+        try:
+            attachments = signed_attachments(outcome.reply, invocation.caller_id)
+            bot.api.send_ephemeral_post(invocation.caller_id, invocation.channel_id, outcome.reply.text, attachments)
+            return jsonify({})
+        except BotError as error:  # e.g. the bot lacks create_post_ephemeral: the text alone still helps
+            log.warning("could not show buttons after a click: %s", type(error).__name__)
     return jsonify(ephemeral_text=outcome.reply.text)
 
 

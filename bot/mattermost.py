@@ -226,3 +226,8 @@ class MattermostAPI:
     def create_post(self, channel_id: str, message: str) -> None:
         """``POST /posts``: a message from the bot in ``channel_id``."""
         self._call(lambda: self._driver.client.post("/posts", options={"channel_id": channel_id, "message": message}))
+
+    def send_ephemeral_post(self, user_id: str, channel_id: str, message: str, attachments: list[dict[str, Any]]) -> None:
+        """``POST /posts/ephemeral``: a message with attachments only ``user_id`` sees (needs create_post_ephemeral)."""
+        post = {"channel_id": channel_id, "message": message, "props": {"attachments": attachments}}
+        self._call(lambda: self._driver.client.post("/posts/ephemeral", options={"user_id": user_id, "post": post}))

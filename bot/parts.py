@@ -5,13 +5,15 @@ from dataclasses import dataclass
 
 from bot.buttons import ButtonSigner
 from bot.effects import Effects
+from bot.mattermost import MattermostAPI
 from bot.service import SessionsService
 
 
 @dataclass(frozen=True)
 class BotParts:
-    """The service, its side effects, and the button signer with the URL clicks come back to."""
+    """The Mattermost API, the service, its side effects, and the button signer with the URL clicks come back to."""
 
+    api: MattermostAPI
     service: SessionsService
     effects: Effects
     signer: ButtonSigner

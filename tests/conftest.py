@@ -48,3 +48,28 @@ def slash(world: World, bot: BackgroundServer) -> Callable[..., SlashResult]:
         return run_slash_command(world, bot.url + "/slash/sessions", COMMAND_TOKEN, username, text, **options)
 
     return run
+
+
+@pytest.fixture
+def make_bot(world: World, mattermost: SandboxServer) -> Iterator[Callable[..., BackgroundServer]]:
+    """Start bots with extra settings; ``BOT_PUBLIC_URL`` is the bot's own URL, so its buttons work."""
+    servers: list[BackgroundServer] = []
+
+    def start(**overrides: Any) -> BackgroundServer:
+        app_holder: dict[str, Any] = {}
+        server = BackgroundServer(lambda environ, start_response: app_holder["app"](environ, start_response))
+        settings = bot_settings(mattermost.url, world.bot_token, bot_public_url=server.url, **overrides)
+        app_holder["app"] = create_app(settings)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def button_bot(make_bot: Callable[..., BackgroundServer]) -> BackgroundServer:
+    """A bot with buttons enabled and default notification and audit settings."""
+    return make_bot()

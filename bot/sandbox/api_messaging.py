@@ -14,7 +14,7 @@ from flask import Flask, Response, g
 
 from .flask_io import decode_body, json_response
 from .ids import is_valid_id
-from .roles import CREATE_DIRECT_CHANNEL
+from .roles import CREATE_DIRECT_CHANNEL, CREATE_POST_EPHEMERAL
 from .views import post_view
 from .wire import AppError, check_json_types, invalid_body_param, permission_error
 from .world import World
@@ -89,3 +89,19 @@ def add_messaging_routes(app: Flask, world: World, is_admin: Callable[[], bool])
         shown = post_view(stored)
         shown["pending_post_id"] = body.get("pending_post_id") or ""
         return json_response(shown, 201, newline=True)
+
+    @app.post(api + "/posts/ephemeral")
+    def create_ephemeral_post() -> Response:
+        """``createEphemeralPost``: needs ``create_post_ephemeral``; the post is the caller's, shown to ``user_id``."""
+        try:
+            body = decode_body()
+        except ValueError:
+            raise invalid_body_param("body") from None
+        if not isinstance(body, dict) or not isinstance(body.get("post"), dict) or not is_valid_id(str(body.get("user_id", ""))):
+            raise invalid_body_param("body")
+        if not world.has_permission(g.session, CREATE_POST_EPHEMERAL):
+            raise permission_error()
+        post = body["post"]
+        post_id = world.send_ephemeral(str(body["user_id"]), str(post.get("channel_id") or ""), str(post.get("message") or ""),
+                                       props=post.get("props"), author_id=g.session["user_id"])
+        return json_response(world.ephemeral_post(post_id), 201, newline=True)

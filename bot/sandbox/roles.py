@@ -25,6 +25,7 @@ EDIT_OTHER_USERS = "edit_other_users"
 VIEW_MEMBERS = "view_members"
 WRITE_USERS_CONSOLE = "sysconsole_write_user_management_users"
 CREATE_DIRECT_CHANNEL = "create_direct_channel"
+CREATE_POST_EPHEMERAL = "create_post_ephemeral"
 CREATE_POST = "create_post"
 CREATE_POST_PUBLIC = "create_post_public"
 READ_CHANNEL_CONTENT = "read_channel_content"
@@ -126,7 +127,7 @@ _DEFAULTS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
 # Further permissions of system_admin that no other system role holds by default
 # (a selection of the ~300 real ones).
 _ADMIN_ONLY = (
-    MANAGE_SYSTEM, EDIT_OTHER_USERS, WRITE_USERS_CONSOLE, "create_post_ephemeral", "manage_roles",
+    MANAGE_SYSTEM, EDIT_OTHER_USERS, WRITE_USERS_CONSOLE, CREATE_POST_EPHEMERAL, "manage_roles",
     "manage_bots", "manage_others_bots", "read_bots", "read_others_bots", "create_bot",
     "assign_bot", "manage_system_wide_oauth", "manage_oauth", "manage_jobs", "read_audits",
     "sysconsole_read_user_management_system_roles", "sysconsole_write_user_management_system_roles",
