@@ -193,9 +193,14 @@ def _table(subject: User | None, sessions: list[Session], now_ms: int) -> list[s
     ]
 
 
+def _card_title(session: Session) -> str:
+    name = describe(session)
+    return f"{_MARKERS[session.kind].split(' ')[0]} {name[:1].upper()}{name[1:]}"
+
+
 def _card(session: Session, shown_id: str, now_ms: int, target: UserRef | None) -> Attachment:
     return Attachment(
-        title=f"{_MARKERS[session.kind]}: {describe(session)}",
+        title=_card_title(session),
         text=" · ".join(part for part in (inert(session.platform), inert(session.os), inert(session.browser)) if part),
         fields=(
             ("Signed in (UTC)", _signed_in(session)),
@@ -210,7 +215,7 @@ def _card(session: Session, shown_id: str, now_ms: int, target: UserRef | None) 
 def _cards(subject: User | None, sessions: list[Session], now_ms: int, signed_out: Session | None) -> tuple[Attachment, ...]:
     target = _target(subject)
     ids = shown_ids(sessions)
-    gone = (Attachment(title=f"{_MARKERS[signed_out.kind]}: {describe(signed_out)}", text="✅ Signed out"),) if signed_out else ()
+    gone = (Attachment(title=_card_title(signed_out), text="✅ Signed out"),) if signed_out else ()
     cards = tuple(_card(s, ids[s.id], now_ms, target) for s in by_recent_activity(sessions)[:MAX_CARDS])
     everywhere = (Attachment(buttons=(Button("Sign out everywhere", RevokeAll(target, confirmed=False), "danger"),)),)
     return gone + cards + (everywhere if sessions else ())

@@ -56,10 +56,9 @@ def make_bot(world: World, mattermost: SandboxServer) -> Iterator[Callable[..., 
     servers: list[BackgroundServer] = []
 
     def start(**overrides: Any) -> BackgroundServer:
-        app_holder: dict[str, Any] = {}
-        server = BackgroundServer(lambda environ, start_response: app_holder["app"](environ, start_response))
-        settings = bot_settings(mattermost.url, world.bot_token, bot_public_url=server.url, **overrides)
-        app_holder["app"] = create_app(settings)
+        server = BackgroundServer.knowing_its_url(
+            lambda url: create_app(bot_settings(mattermost.url, world.bot_token, bot_public_url=url, **overrides))
+        )
         server.start()
         servers.append(server)
         return server

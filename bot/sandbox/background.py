@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
-from typing import Any
+from typing import Any, Callable
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -22,6 +22,14 @@ class BackgroundServer:
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True, request_handler=request_handler)
         self._thread = threading.Thread(target=self._server.serve_forever, args=(POLL_INTERVAL_S,),
                                         name=f"serve-{self._server.port}", daemon=True)
+
+    @classmethod
+    def knowing_its_url(cls, build: Callable[[str], Any], host: str = "127.0.0.1") -> "BackgroundServer":
+        """A server for the app ``build(url)`` returns: for apps that must know their own URL (e.g. for buttons)."""
+        built: list[Any] = []
+        server = cls(lambda environ, start_response: built[0](environ, start_response), host)
+        built.append(build(server.url))
+        return server
 
     @property
     def url(self) -> str:
