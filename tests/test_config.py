@@ -13,7 +13,7 @@ GOOD = {
 
 @pytest.fixture
 def env(monkeypatch):
-    for name in (*GOOD, "MATTERMOST_TIMEOUT_S", "LOG_LEVEL"):
+    for name in (*GOOD, "MATTERMOST_TIMEOUT_S", "LOG_LEVEL", "BOT_PUBLIC_URL", "NOTIFY_TARGETS", "AUDIT_CHANNEL_ID"):
         monkeypatch.delenv(name, raising=False)
 
     def set_env(**values: str) -> None:
@@ -80,3 +80,19 @@ def test_startup_with_bad_configuration_prints_one_clear_message_and_exits_3(env
         load_settings_or_exit()
     assert exit_.value.code == 3
     assert "sessions-bot: invalid configuration:" in capsys.readouterr().err
+
+
+def test_buttons_notifications_and_audit_channel_settings(env):
+    env(**GOOD)
+    settings = load_settings()
+    assert (settings.bot_public_url, settings.notify_targets, settings.audit_channel_id) == (None, True, None)
+    env(BOT_PUBLIC_URL="https://bot.example.com/", NOTIFY_TARGETS="false", AUDIT_CHANNEL_ID="c" * 26)
+    settings = load_settings()
+    assert (settings.bot_public_url, settings.notify_targets, settings.audit_channel_id) == ("https://bot.example.com", False, "c" * 26)
+
+
+@pytest.mark.parametrize(("name", "value"), [("BOT_PUBLIC_URL", "bot.example.com"), ("AUDIT_CHANNEL_ID", "town-square"), ("NOTIFY_TARGETS", "perhaps")])
+def test_bad_button_and_audit_settings_are_named(env, name, value):
+    env(**dict(GOOD, **{name: value}))
+    with pytest.raises(ConfigError, match=name):
+        load_settings()

@@ -1,0 +1,101 @@
+"""Signed button contexts and the reply shapes that carry them (no server needed)."""
+import json
+
+import pytest
+
+from bot import render
+from bot.audit import AuditEvent
+from bot.buttons import ButtonSigner, attachments_json
+from bot.commands import Cancel, ListSessions, RevokeAll, RevokeSession, UserRef
+from bot.errors import ExpiredButton, ForeignButton, ForgedButton
+from bot.model import Session, User
+from tests.factories import NOW_MS, session_json
+
+SECRET = "s" * 40
+ALICE_ID = "a" * 26
+BOB = UserRef("id", "b" * 26, "@bob")
+
+COMMANDS = [
+    RevokeSession("x" * 26, None),
+    RevokeSession("x" * 26, BOB),
+    RevokeAll(None, confirmed=True),
+    RevokeAll(BOB, confirmed=False),
+    ListSessions(BOB),
+    Cancel(),
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=repr)
+def test_every_button_command_survives_signing_for_its_viewer(command):
+    signer = ButtonSigner(SECRET)
+    assert signer.verify({"signed": signer.sign(ALICE_ID, command)}, ALICE_ID) == command
+
+
+def test_a_button_is_refused_for_anyone_but_its_viewer():
+    signer = ButtonSigner(SECRET)
+    with pytest.raises(ForeignButton):
+        signer.verify({"signed": signer.sign(ALICE_ID, Cancel())}, "c" * 26)
+
+
+def test_a_button_works_until_its_lifetime_and_not_after():
+    now = [1_000_000.0]
+    signer = ButtonSigner(SECRET, max_age_s=900, clock=lambda: now[0])
+    context = {"signed": signer.sign(ALICE_ID, Cancel())}
+    now[0] += 900
+    assert signer.verify(context, ALICE_ID) == Cancel()
+    now[0] += 2
+    with pytest.raises(ExpiredButton):
+        signer.verify(context, ALICE_ID)
+
+
+@pytest.mark.parametrize("context", [None, {}, {"signed": 5}, {"signed": ""}, {"signed": "abc.def.ghi"}, "text", []])
+def test_missing_or_malformed_contexts_are_forged(context):
+    with pytest.raises(ForgedButton):
+        ButtonSigner(SECRET).verify(context, ALICE_ID)
+
+
+def test_any_change_to_a_signed_context_is_forged():
+    signed = ButtonSigner(SECRET).sign(ALICE_ID, RevokeAll(None, confirmed=False))
+    middle = len(signed) // 2
+    tampered = signed[:middle] + ("A" if signed[middle] != "A" else "B") + signed[middle + 1 :]
+    with pytest.raises(ForgedButton):
+        ButtonSigner(SECRET).verify({"signed": tampered}, ALICE_ID)
+
+
+def test_a_context_from_another_secret_is_forged():
+    with pytest.raises(ForgedButton):
+        ButtonSigner(SECRET).verify({"signed": ButtonSigner("t" * 40).sign(ALICE_ID, Cancel())}, ALICE_ID)
+
+
+def test_attachments_json_signs_each_button_for_the_viewer_and_points_at_the_action_url():
+    signer = ButtonSigner(SECRET)
+    reply = render.revoke_all_preview(None, [Session.from_api(session_json())], NOW_MS, buttons=True)
+    [attachment] = attachments_json(reply.attachments, ALICE_ID, signer, "https://bot.example.com/actions")
+    confirm, cancel = attachment["actions"]
+    assert (confirm["name"], confirm["style"], cancel["name"]) == ("Sign out everywhere", "danger", "Cancel")
+    assert confirm["integration"]["url"] == "https://bot.example.com/actions"
+    assert signer.verify(confirm["integration"]["context"], ALICE_ID) == RevokeAll(None, confirmed=True)
+    assert signer.verify(cancel["integration"]["context"], ALICE_ID) == Cancel()
+
+
+def test_list_with_buttons_has_a_card_per_session_and_sign_out_everywhere():
+    alice = User(id=ALICE_ID, username="alice", email="", roles=frozenset(), is_bot=False, deactivated=False)
+    sessions = [Session.from_api(session_json()) for _ in range(3)]
+    reply = render.session_list(alice, sessions, NOW_MS, buttons=True)
+    assert "| Device |" not in reply.text
+    cards, everywhere = reply.attachments[:-1], reply.attachments[-1]
+    assert [c.buttons[0].command for c in cards] == [RevokeSession(s.id, UserRef("id", ALICE_ID, "@alice")) for s in sessions]
+    assert everywhere.buttons[0].command == RevokeAll(UserRef("id", ALICE_ID, "@alice"), confirmed=False)
+
+
+def test_list_with_many_sessions_gets_at_most_twenty_cards():
+    reply = render.session_list(None, [Session.from_api(session_json()) for _ in range(30)], NOW_MS, buttons=True)
+    assert len(reply.attachments) == render.MAX_CARDS + 1 and "…and 10 more" in reply.text
+
+
+def test_audit_event_is_one_json_line_with_the_time_first():
+    event = AuditEvent("revoke", "ok", "", "a" * 26, "alice", "b" * 26, "bob", ("s" * 26,), "c" * 26, "t" * 26, "slash")
+    line = event.to_json(NOW_MS)
+    record = json.loads(line)
+    assert "\n" not in line and list(record)[0] == "time" and record["time"].endswith("+00:00")
+    assert record["session_ids"] == ["s" * 26] and record["target_username"] == "bob"
