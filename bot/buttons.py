@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-from bot.commands import Cancel, Command, ListSessions, RevokeAll, RevokeSession, UserRef
+from bot.commands import Cancel, Command, RevokeAll, RevokeSession, UserRef
 from bot.errors import ExpiredButton, ForeignButton, ForgedButton
 from bot.replies import Attachment
 
@@ -35,8 +35,6 @@ def _encode(command: Command) -> dict[str, Any]:
             return {"do": "revoke", "session": session, "target": _target_json(target)}
         case RevokeAll(target=target, confirmed=confirmed):
             return {"do": "revoke-all", "yes": confirmed, "target": _target_json(target)}
-        case ListSessions(target=target):
-            return {"do": "list", "target": _target_json(target)}
         case Cancel():
             return {"do": "cancel"}
     raise ValueError(f"no button runs {command!r}")
@@ -50,8 +48,6 @@ def _decode(data: dict[str, Any]) -> Command:
             return RevokeSession(session=str(data["session"]), target=target)
         case "revoke-all":
             return RevokeAll(target=target, confirmed=bool(data["yes"]))
-        case "list":
-            return ListSessions(target=target)
         case "cancel":
             return Cancel()
     raise ValueError("unknown button")

@@ -110,10 +110,6 @@ class SessionsService:
             trace.target = trace.target or getattr(error, "target", None)
         return Outcome(reply, ok, self._audit_event(invocation, trace), self._notice(invocation, trace))
 
-    def reply(self, caller_id: str, command: Command) -> str:
-        """Just the reply text for ``command`` typed by ``caller_id`` (no audit, no notice)."""
-        return self.handle(Invocation(caller_id), command).reply.text
-
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
 

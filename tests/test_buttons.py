@@ -6,7 +6,7 @@ import pytest
 from bot import render
 from bot.audit import AuditEvent
 from bot.buttons import ButtonSigner, attachments_json
-from bot.commands import Cancel, ListSessions, RevokeAll, RevokeSession, UserRef
+from bot.commands import Cancel, RevokeAll, RevokeSession, UserRef
 from bot.errors import ExpiredButton, ForeignButton, ForgedButton
 from bot.model import Session, User
 from tests.factories import NOW_MS, session_json
@@ -20,7 +20,6 @@ COMMANDS = [
     RevokeSession("x" * 26, BOB),
     RevokeAll(None, confirmed=True),
     RevokeAll(BOB, confirmed=False),
-    ListSessions(BOB),
     Cancel(),
 ]
 
