@@ -73,6 +73,7 @@ class _Trace:
     changes: bool
     ref: UserRef | None = None
     target: User | None = None
+    resolved: bool = False  # True once the target is known (``target`` None then means the caller)
     session_ids: tuple[str, ...] = ()
     result: Result = "ok"
     reason: str = ""
@@ -120,10 +121,10 @@ class SessionsService:
             case Cancel():
                 return render.CANCELLED
             case ListSessions(target=ref):
-                subject = trace.target = self._subject(caller_id, ref, Action.LIST)
+                subject = self._target(caller_id, ref, Action.LIST, trace)
                 return render.session_list(subject, self._sessions(caller_id, subject), self._now_ms(), buttons=self._buttons)
             case RevokeSession(session=prefix, target=ref):
-                subject = trace.target = self._subject(caller_id, ref, Action.REVOKE)
+                subject = self._target(caller_id, ref, Action.REVOKE, trace)
                 sessions = self._sessions(caller_id, subject)
                 session = self._pick(sessions, prefix, subject)
                 trace.session_ids = (session.id,)
@@ -133,7 +134,7 @@ class SessionsService:
                 remaining = [s for s in sessions if s.id != session.id]
                 return render.revoked_one(subject, session, remaining, self._now_ms(), buttons=self._buttons)
             case RevokeAll(target=ref, confirmed=confirmed):
-                subject = trace.target = self._subject(caller_id, ref, Action.REVOKE)
+                subject = self._target(caller_id, ref, Action.REVOKE, trace)
                 sessions = self._sessions(caller_id, subject)
                 if not confirmed or not sessions:
                     trace.result = "ok" if confirmed else "preview"
@@ -145,19 +146,31 @@ class SessionsService:
                 return render.revoked_all(subject, sessions, self._now_ms())
         raise AssertionError(f"unhandled command {command!r}")
 
+    def _target(self, caller_id: str, ref: UserRef | None, action: Action, trace: _Trace) -> User | None:
+        """``_subject``, remembered in the trace."""
+        trace.target = self._subject(caller_id, ref, action)
+        trace.resolved = True
+        return trace.target
+
     def _audit_event(self, invocation: Invocation, trace: _Trace) -> AuditEvent | None:
         """Changes are always audited; reads only when they concern someone else (refusals included)."""
         if not (trace.changes or trace.target is not None or (trace.ref is not None and trace.result != "ok")):
             return None
         target = trace.target
+        if target is not None:
+            target_id, target_username = target.id, target.username
+        elif trace.resolved or trace.ref is None:
+            target_id, target_username = invocation.caller_id, invocation.caller_username
+        else:
+            target_id, target_username = "", trace.ref.text
         return AuditEvent(
             action=trace.action,
             result=trace.result,
             reason=trace.reason,
             actor_id=invocation.caller_id,
             actor_username=invocation.caller_username,
-            target_id=invocation.caller_id if target is None and trace.ref is None else (target.id if target else ""),
-            target_username=target.username if target else (trace.ref.text if trace.ref else invocation.caller_username),
+            target_id=target_id,
+            target_username=target_username,
             session_ids=trace.session_ids,
             channel_id=invocation.channel_id,
             team_id=invocation.team_id,

@@ -255,3 +255,18 @@ def test_audit_channel_down_never_breaks_the_action(make_bot, world, caplog):
     result = run_slash_command(world, bot.url + "/slash/sessions", COMMAND_TOKEN, "usermanager", "revoke-all @alice --yes")
     assert result.visible_text.startswith("✅ Signed @alice out of") and session_ids(world, "alice") == set()
     assert [r["result"] for r in audit_records(caplog)] == ["ok"]
+
+
+def test_naming_yourself_is_audited_as_yourself(type_as, world, caplog):
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    target = sorted(session_ids(world, "alice"))[0]
+    type_as("alice", f"revoke {target} @alice")
+    [record] = audit_records(caplog)
+    assert (record["target_id"], record["target_username"], record["result"]) == (uid(world, "alice"), "alice", "ok")
+
+
+def test_a_refusal_before_lookup_audits_the_name_as_typed(type_as, caplog):
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    type_as("bob", "revoke-all alice@example.com --yes")
+    [record] = audit_records(caplog)
+    assert (record["target_id"], record["target_username"], record["result"]) == ("", "alice@example.com", "refused")
