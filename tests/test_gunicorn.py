@@ -14,7 +14,7 @@ from typing import Iterator
 import pytest
 import requests
 
-from bot.sandbox import run_slash_command
+from bot.sandbox import buttons_of, click_button, run_slash_command
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +45,7 @@ def gunicorn_bot(world, mattermost) -> Iterator[str]:
     env = environment(
         PORT=str(port), MATTERMOST_URL=mattermost.url, MATTERMOST_TOKEN=world.bot_token,
         SLASH_COMMAND_TOKENS=f"other-team-token,{COMMAND_TOKEN}", BOT_SECRET=BOT_SECRET, MATTERMOST_TIMEOUT_S="2",
+        BOT_PUBLIC_URL=f"http://127.0.0.1:{port}",
     )
     process = subprocess.Popen(procfile_command(), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
@@ -79,3 +80,15 @@ def test_gunicorn_refuses_to_start_with_a_clear_message_when_configuration_is_mi
     assert result.returncode != 0
     assert "MATTERMOST_URL: is required but not set" in output and "BOT_SECRET: is required but not set" in output
     assert "Traceback" not in output
+
+
+def test_any_gunicorn_worker_serves_any_click_because_nothing_is_stored(gunicorn_bot, world):
+    alice = world.user_by_username("alice")["id"]
+    post_id = run_slash_command(world, gunicorn_bot + "/slash/sessions", COMMAND_TOKEN, "alice", "list").post_id
+    for _ in range(3):  # each click goes out on a new connection, to whichever worker takes it
+        post = world.ephemeral_posts_for(alice)[-1]
+        click = click_button(world, post["id"], buttons_of(post)[0]["id"], "alice")
+        assert click.error is None
+    assert len(world.sessions_of(alice)) == 1
+    assert world.ephemeral_posts_for(alice)[-1]["message"].startswith("✅ Signed out of")
+    assert post_id
