@@ -9,7 +9,6 @@ with ``POST /posts/ephemeral`` (which needs ``create_post_ephemeral``, held by s
 from __future__ import annotations
 
 import logging
-import re
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
@@ -17,6 +16,7 @@ from bot import render
 from bot.audit import AuditEvent
 from bot.buttons import ACTIONS_PATH
 from bot.errors import BotError
+from bot.model import is_id
 from bot.parts import BotParts
 from bot.service import Invocation
 from bot.slash import run, signed_attachments
@@ -25,8 +25,6 @@ log = logging.getLogger(__name__)
 
 blueprint = Blueprint("clicks", __name__)
 
-_ID = re.compile(r"^[A-Za-z0-9]{26}$")
-
 
 @blueprint.post(ACTIONS_PATH)
 def button_clicked() -> Response:
@@ -34,7 +32,7 @@ def button_clicked() -> Response:
     if request.mimetype != "application/json":
         abort(415)
     data = request.get_json(silent=True)
-    if not isinstance(data, dict) or not isinstance(data.get("user_id"), str) or not _ID.match(data["user_id"]):
+    if not isinstance(data, dict) or not is_id(data.get("user_id")):
         abort(400)
     invocation = Invocation(
         caller_id=data["user_id"],

@@ -7,12 +7,20 @@ leak into a reply by accident.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
+
+_ID = re.compile(r"[A-Za-z0-9]{26}")
 
 #: Shortest prefix ``revoke`` accepts, and the shortest id the bot ever shows.
 MIN_PREFIX = 6
 SHOWN_ID_LENGTH = 8
+
+
+def is_id(value: object) -> bool:
+    """True for a Mattermost id: exactly 26 ASCII letters or digits (../shared/MATTERMOST.md §5)."""
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
 
 
 class DeviceKind(enum.Enum):

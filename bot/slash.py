@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import re
 import uuid
 from typing import Any
 
@@ -19,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 from bot import render
 from bot.buttons import attachments_json
 from bot.commands import Command, parse
+from bot.model import is_id
 from bot.parts import BotParts
 from bot.replies import Reply
 from bot.service import Invocation, Outcome
@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 
 blueprint = Blueprint("slash", __name__)
 
-#: A Mattermost id: 26 letters or digits (§5).
-_ID = re.compile(r"^[A-Za-z0-9]{26}$")
 _FORM = "application/x-www-form-urlencoded"
 _SINGLE_FIELDS = ("token", "user_id", "text")
 
@@ -83,7 +81,7 @@ def sessions_command() -> Response:
     if any(len(request.form.getlist(name)) > 1 for name in _SINGLE_FIELDS):
         abort(400)
     caller_id = request.form.get("user_id", "")
-    if not _ID.match(caller_id):
+    if not is_id(caller_id):
         abort(400)
     command = parse(request.form.get("text", ""))
     invocation = Invocation(

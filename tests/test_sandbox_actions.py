@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 
 from bot.sandbox import ActionResult, World, buttons_of, click_button, run_slash_command, send_action
 from bot.sandbox.ids import is_valid_id
