@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify
+from flask import Flask
 from werkzeug.exceptions import HTTPException
 
-from bot import clicks, slash
+from bot import clicks, health, slash
 from bot.buttons import ACTIONS_PATH, ButtonSigner
 from bot.config import Settings, load_settings
 from bot.mattermost import MattermostAPI
 from bot.effects import Effects
+from bot.health import Readiness
 from bot.parts import BotParts
 from bot.service import SessionsService
 
@@ -44,10 +45,6 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
     app.register_blueprint(slash.blueprint)
     app.register_blueprint(clicks.blueprint)
     app.register_error_handler(HTTPException, slash.plain_error)
-
-    @app.get("/healthz")
-    def healthz() -> Response:
-        """The process is up; Mattermost is not contacted."""
-        return jsonify(status="ok")
-
+    app.extensions["sessions_bot_readiness"] = Readiness(api)
+    app.register_blueprint(health.blueprint)
     return app

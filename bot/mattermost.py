@@ -156,11 +156,17 @@ class MattermostAPI:
         except (KeyError, TypeError, ValueError, AttributeError):
             raise UpstreamMalformed("a user record was not shaped as documented") from None
 
+    def whoami(self) -> User:
+        """``GET /users/me``: the bot's own account, fetched now (proves Mattermost answers and the token works)."""
+        me = self._user("/users/me")
+        self._bot_user_id = me.id
+        return me
+
     @property
     def bot_user_id(self) -> str:
         """The bot account's own user id (fetched once per process with ``GET /users/me``)."""
         if self._bot_user_id is None:
-            self._bot_user_id = self._user("/users/me").id
+            return self.whoami().id
         return self._bot_user_id
 
     def user(self, user_id: str) -> User:
