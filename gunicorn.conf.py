@@ -18,8 +18,12 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
+# One JSON object per line, like the bot's own logs, with the request id the bot answered with.
 # %(U)s is the path without the query string: a GET-method command would carry its token there.
-access_log_format = '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+access_log_format = (
+    '{"time": "%(t)s", "logger": "gunicorn.access", "remote": "%(h)s", "method": "%(m)s", "path": "%(U)s", '
+    '"status": %(s)s, "bytes": "%(B)s", "ms": %(M)s, "request_id": "%({x-request-id}o)s"}'
+)
 
 
 def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature

@@ -1,8 +1,6 @@
 """The application factory: settings in, a ready Flask app out."""
 from __future__ import annotations
 
-import logging
-
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
@@ -12,6 +10,7 @@ from bot.config import Settings, load_settings
 from bot.mattermost import MattermostAPI
 from bot.effects import Effects
 from bot.health import Readiness
+from bot.logs import configure_logging, init_request_ids
 from bot.parts import BotParts
 from bot.service import SessionsService
 
@@ -19,20 +18,12 @@ from bot.service import SessionsService
 MAX_REQUEST_BYTES = 64 * 1024
 
 
-def _configure_logging(level: str) -> None:
-    logger = logging.getLogger("bot")
-    logger.setLevel(level)
-    if not logging.getLogger().handlers and not logger.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-        logger.addHandler(handler)
-
-
 def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = None) -> Flask:
     """Build the bot's Flask app; settings are read from the environment when not given."""
     settings = settings or load_settings()
-    _configure_logging(settings.log_level)
+    configure_logging(settings.log_level)
     app = Flask(__name__)
+    init_request_ids(app)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, SLASH_COMMAND_TOKENS=settings.slash_command_tokens)
     api = api or MattermostAPI(settings)
     app.extensions["sessions_bot"] = BotParts(

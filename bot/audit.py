@@ -1,10 +1,9 @@
 """Accountability records: one audit event per action, and the notice a signed-out user receives (pure values)."""
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import Literal
+from typing import Any, Literal
 
 from bot.model import Session
 
@@ -27,12 +26,12 @@ class AuditEvent:
     team_id: str
     via: Literal["slash", "button"]
 
-    def to_json(self, now_ms: int) -> str:
-        """One JSON line, with the time first."""
+    def to_record(self, now_ms: int) -> dict[str, Any]:
+        """The event as a JSON-ready mapping, with the time first."""
         when = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
-        record = {"time": when, "event": "sessions_bot.audit", **asdict(self)}
+        record: dict[str, Any] = {"time": when, **asdict(self)}
         record["session_ids"] = list(self.session_ids)
-        return json.dumps(record, ensure_ascii=False)
+        return record
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,6 @@ def _interactive(world: World, play: Callable[[str, str, str], None], username: 
 def demo(interactive: bool, username: str) -> int:
     """Start the stand-in and the real bot (buttons on) on loopback and play the conversation (or a prompt)."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    logging.getLogger("bot.audit").setLevel(logging.WARNING)
     world = World.seeded()
     command_token = secrets.token_hex(13)
     with ExitStack() as stack:

@@ -45,7 +45,7 @@ class Effects:
 
     def audit(self, event: AuditEvent) -> None:
         """One JSON line on the ``bot.audit`` logger, and a line in the audit channel when one is set."""
-        audit_log.info(event.to_json(self._now_ms()))
+        audit_log.info("audit", extra={"audit": event.to_record(self._now_ms())})
         channel = self._audit_channel_id
         if channel is not None:
             self._attempt("post to the audit channel", lambda: self._api.create_post(channel, render.audit_line(event)))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-import uuid
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
@@ -18,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from bot import render
 from bot.buttons import attachments_json
 from bot.commands import Command, parse
+from bot.logs import current_request_id
 from bot.model import is_id
 from bot.parts import BotParts
 from bot.replies import Reply
@@ -103,6 +103,5 @@ def _unexpected(error: Exception) -> Response:
     """HTTP errors keep their status; anything else becomes a friendly reply, never a 500 page."""
     if isinstance(error, HTTPException):
         return plain_error(error)
-    reference = uuid.uuid4().hex[:12]
-    log.exception("unexpected error, reference %s", reference)
-    return ephemeral(render.internal_error(reference))
+    log.exception("unexpected error")
+    return ephemeral(render.internal_error(current_request_id()))

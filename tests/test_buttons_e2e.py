@@ -202,7 +202,7 @@ def test_notifications_can_be_switched_off(make_bot, world):
 # --- audit --------------------------------------------------------------------------------------
 
 def audit_records(caplog) -> list[dict]:
-    return [json.loads(r.getMessage()) for r in caplog.records if r.name == "bot.audit"]
+    return [r.audit for r in caplog.records if r.name == "bot.audit"]
 
 
 def test_every_revocation_writes_one_audit_line_with_who_what_where(type_as, world, caplog):

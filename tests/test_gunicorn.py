@@ -1,6 +1,7 @@
 """The Procfile's command for real: gunicorn with gunicorn.conf.py, configured only through the environment."""
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import signal
@@ -65,6 +66,8 @@ def gunicorn_bot(world, mattermost) -> Iterator[str]:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=30)
         assert COMMAND_TOKEN not in output and world.bot_token not in output
+        access = [json.loads(line) for line in output.splitlines() if '"gunicorn.access"' in line]
+        assert access and all(len(line["request_id"]) == 32 for line in access)
 
 
 def test_gunicorn_serves_the_slash_command_end_to_end(gunicorn_bot, world):
