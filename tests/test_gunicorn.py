@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Iterator
 
@@ -95,3 +96,41 @@ def test_any_gunicorn_worker_serves_any_click_because_nothing_is_stored(gunicorn
     assert len(world.sessions_of(alice)) == 1
     assert world.ephemeral_posts_for(alice)[-1]["message"].startswith("✅ Signed out of")
     assert post_id
+
+
+def test_sigterm_lets_an_in_flight_command_finish(world, mattermost):
+    port = free_port()
+    env = environment(
+        PORT=str(port), MATTERMOST_URL=mattermost.url, MATTERMOST_TOKEN=world.bot_token,
+        SLASH_COMMAND_TOKENS=COMMAND_TOKEN, BOT_SECRET=BOT_SECRET, MATTERMOST_TIMEOUT_S="5",
+    )
+    process = subprocess.Popen(procfile_command(), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                requests.get(url + "/healthz", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        world.faults.add(r"/sessions$", delay_s=1.5, times=1)  # Mattermost is slow for this one command
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(run_slash_command, world, url + "/slash/sessions", COMMAND_TOKEN, "alice", "list")
+            time.sleep(0.5)
+            process.send_signal(signal.SIGTERM)
+            result = pending.result(timeout=30)
+        assert result.status == 200 and result.visible_text.startswith("#### Your sessions")
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=30)
+
+
+def test_dockerfile_runs_the_procfile_command_as_a_non_root_user():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
+    assert json.loads(cmd.removeprefix("CMD ")) == ["gunicorn", *procfile_command()[1:]]
+    user = next(line for line in dockerfile.splitlines() if line.startswith("USER "))
+    assert user.split()[1] not in ("root", "0")
