@@ -8,6 +8,12 @@ Override with WEB_CONCURRENCY (processes) and GUNICORN_THREADS (threads per proc
 """
 import multiprocessing
 import os
+import tempfile
+
+# Metrics from every worker are added up (prometheus_client's multi-process mode). The variable must be
+# set before prometheus_client is first imported, which happens when the workers load the app.
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sessions-bot-metrics-")
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
 worker_class = "gthread"
@@ -29,5 +35,14 @@ access_log_format = (
 def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature
     """Validate the configuration once in the master, so a bad setting is one clear line, not a crash loop."""
     from bot.config import load_settings_or_exit
+    from bot.metrics import clear_multiprocess_dir
 
     load_settings_or_exit()
+    clear_multiprocess_dir()
+
+
+def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
+    """Fold a finished worker's metrics into the totals."""
+    from bot.metrics import mark_worker_dead
+
+    mark_worker_dead(worker.pid)

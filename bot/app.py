@@ -4,13 +4,14 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
-from bot import clicks, health, slash
+from bot import clicks, health, metrics, slash
 from bot.buttons import ACTIONS_PATH, ButtonSigner
 from bot.config import Settings, load_settings
 from bot.mattermost import MattermostAPI
 from bot.effects import Effects
 from bot.health import Readiness
 from bot.logs import configure_logging, init_request_ids
+from bot.ratelimit import RevokeLimiter
 from bot.parts import BotParts
 from bot.service import SessionsService
 
@@ -32,10 +33,12 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
         effects=Effects(api, notify_targets=settings.notify_targets, audit_channel_id=settings.audit_channel_id),
         signer=ButtonSigner(settings.bot_secret.get_secret_value()),
         action_url=(settings.bot_public_url or "") + ACTIONS_PATH,
+        limiter=RevokeLimiter(settings.revoke_rate_limit, settings.rate_limit_storage_uri.get_secret_value()),
     )
     app.register_blueprint(slash.blueprint)
     app.register_blueprint(clicks.blueprint)
     app.register_error_handler(HTTPException, slash.plain_error)
     app.extensions["sessions_bot_readiness"] = Readiness(api)
     app.register_blueprint(health.blueprint)
+    metrics.register(app, token=settings.metrics_token.get_secret_value() if settings.metrics_token else None)
     return app

@@ -12,14 +12,13 @@ import logging
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from bot import render
-from bot.audit import AuditEvent
+from bot import metrics, render
 from bot.buttons import ACTIONS_PATH
 from bot.errors import BotError
 from bot.model import is_id
 from bot.parts import BotParts
 from bot.service import Invocation
-from bot.slash import run, signed_attachments
+from bot.slash import rate_limited, refused_event, run, signed_attachments
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +44,12 @@ def button_clicked() -> Response:
     try:
         command = bot.signer.verify(data.get("context"), invocation.caller_id)
     except BotError as error:
-        bot.effects.audit(_rejected_click(invocation, error))
+        bot.effects.audit(refused_event(invocation, "button", type(error).__name__))
+        metrics.record_refusal(type(error).__name__)
         return jsonify(ephemeral_text=render.error_message(error))
+    limited = rate_limited(invocation, command)
+    if limited is not None:
+        return jsonify(limited.action_body())
     outcome = run(invocation, command)
     log.info("click=%s caller=%s ok=%s", type(command).__name__, invocation.caller_id, outcome.ok)
     if outcome.reply.attachments:
@@ -58,18 +61,3 @@ def button_clicked() -> Response:
             log.warning("could not show buttons after a click: %s", type(error).__name__)
     return jsonify(ephemeral_text=outcome.reply.text)
 
-
-def _rejected_click(invocation: Invocation, error: BotError) -> AuditEvent:
-    return AuditEvent(
-        action="button",
-        result="refused",
-        reason=type(error).__name__,
-        actor_id=invocation.caller_id,
-        actor_username=invocation.caller_username,
-        target_id="",
-        target_username="",
-        session_ids=(),
-        channel_id=invocation.channel_id,
-        team_id=invocation.team_id,
-        via="button",
-    )

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot import ratelimit
+
 #: Mattermost gives an integration 30 s (OutgoingIntegrationRequestsTimeout) before failing the command.
 MATTERMOST_COMMAND_TIMEOUT_S = 30.0
 
@@ -58,6 +60,9 @@ class Settings(BaseSettings):
     bot_public_url: str | None = Field(default=None, description="Base URL Mattermost reaches the bot at; enables buttons")
     notify_targets: bool = Field(default=True, description="Direct-message users whose sessions someone else revoked")
     audit_channel_id: str | None = Field(default=None, description="Channel that also gets a line for every audited action")
+    revoke_rate_limit: str = Field(default=ratelimit.DEFAULT_LIMIT, description="Revoking actions allowed per user")
+    rate_limit_storage_uri: SecretStr = Field(default=SecretStr(ratelimit.DEFAULT_STORAGE_URI), description="memory:// or redis://…")
+    metrics_token: SecretStr | None = Field(default=None, description="Bearer token /metrics requires, when set")
 
     @field_validator("mattermost_url")
     @classmethod
@@ -79,6 +84,16 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[A-Za-z0-9]{26}", str(value).strip()):
             raise ValueError("must be a 26-character Mattermost channel id")
         return str(value).strip()
+
+    @field_validator("revoke_rate_limit")
+    @classmethod
+    def _rate_limit(cls, value: str) -> str:
+        return ratelimit.validate_limit(value)
+
+    @field_validator("rate_limit_storage_uri")
+    @classmethod
+    def _limit_storage(cls, value: SecretStr) -> SecretStr:
+        return SecretStr(ratelimit.validate_storage_uri(value.get_secret_value()))
 
     @field_validator("mattermost_token")
     @classmethod

@@ -27,6 +27,7 @@ from mattermostdriver.exceptions import (
 )
 from requests.adapters import HTTPAdapter
 
+from bot import metrics
 from bot.config import Settings
 from bot.errors import BotTokenRejected, MattermostUnreachable, UpstreamMalformed, UpstreamRejected
 from bot.model import Session, User
@@ -77,17 +78,19 @@ class PooledClient(Client):
     ) -> requests.Response:
         """Send one request; raise the driver's exception for the status, with the response attached."""
         base = self.url if basepath is None else f"{self._scheme}://{self._options['url']}:{self._port}{basepath}"
-        response = self._http.request(
-            method.upper(),
-            base + endpoint,
-            headers=self.auth_header(),
-            json=options,
-            params=params,
-            data=data,
-            files=files,
-            timeout=self.request_timeout,
-            verify=self._verify,
-        )
+        with metrics.upstream_call(method.upper(), endpoint) as call:
+            response = self._http.request(
+                method.upper(),
+                base + endpoint,
+                headers=self.auth_header(),
+                json=options,
+                params=params,
+                data=data,
+                files=files,
+                timeout=self.request_timeout,
+                verify=self._verify,
+            )
+            call.status = response.status_code
         if response.status_code >= 400:
             error = _DRIVER_ERRORS.get(response.status_code, requests.HTTPError)
             raise error(f"{method.upper()} {endpoint}: HTTP {response.status_code}", response=response)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from bot.buttons import ButtonSigner
 from bot.effects import Effects
 from bot.mattermost import MattermostAPI
+from bot.ratelimit import RevokeLimiter
 from bot.service import SessionsService
 
 
@@ -17,4 +18,5 @@ class BotParts:
     service: SessionsService
     effects: Effects
     signer: ButtonSigner
+    limiter: RevokeLimiter
     action_url: str

@@ -63,6 +63,9 @@ class Outcome:
     ok: bool
     audit: AuditEvent | None = None
     notice: Notice | None = None
+    action: str = ""
+    result: Result = "ok"
+    reason: str = ""
 
 
 @dataclass
@@ -109,7 +112,8 @@ class SessionsService:
             trace.result = "refused" if isinstance(error, Refused) else "failed"
             trace.reason = error.reason.name.lower() if isinstance(error, Refused) else type(error).__name__
             trace.target = trace.target or getattr(error, "target", None)
-        return Outcome(reply, ok, self._audit_event(invocation, trace), self._notice(invocation, trace))
+        audit, notice = self._audit_event(invocation, trace), self._notice(invocation, trace)
+        return Outcome(reply, ok, audit, notice, trace.action, trace.result, trace.reason)
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)

@@ -14,12 +14,14 @@ from typing import Any
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from bot import render
+from bot import metrics, render
+from bot.audit import AuditEvent
 from bot.buttons import attachments_json
-from bot.commands import Command, parse
+from bot.commands import Command, RevokeSession, UserRef, parse
 from bot.logs import current_request_id
 from bot.model import is_id
 from bot.parts import BotParts
+from bot.ratelimit import RateLimitResult, is_revoking
 from bot.replies import Reply
 from bot.service import Invocation, Outcome
 
@@ -57,7 +59,41 @@ def run(invocation: Invocation, command: Command) -> Outcome:
     bot: BotParts = current_app.extensions["sessions_bot"]
     outcome = bot.service.handle(invocation, command)
     bot.effects.record(outcome.audit, outcome.notice)
+    metrics.record_command(outcome.action, outcome.result)
+    if outcome.result == "refused":
+        metrics.record_refusal(outcome.reason)
     return outcome
+
+
+def rate_limited(invocation: Invocation, command: Command) -> RateLimitResult | None:
+    """The refusal when ``command`` revokes and the caller is over the limit (audited, counted), else None."""
+    if not is_revoking(command):
+        return None
+    bot: BotParts = current_app.extensions["sessions_bot"]
+    limited = bot.limiter.check(invocation.caller_id)
+    if limited is not None:
+        action = "revoke" if isinstance(command, RevokeSession) else "revoke-all"
+        bot.effects.audit(refused_event(invocation, action, "rate_limited", getattr(command, "target", None)))
+        metrics.record_command(action, "rate_limited")
+        metrics.record_refusal("rate_limited")
+    return limited
+
+
+def refused_event(invocation: Invocation, action: str, reason: str, ref: UserRef | None = None) -> AuditEvent:
+    """An audit event for a request refused before the service ran (rate limit, rejected button)."""
+    return AuditEvent(
+        action=action,
+        result="refused",
+        reason=reason,
+        actor_id=invocation.caller_id,
+        actor_username=invocation.caller_username,
+        target_id="" if ref else invocation.caller_id,
+        target_username=ref.text if ref else invocation.caller_username,
+        session_ids=(),
+        channel_id=invocation.channel_id,
+        team_id=invocation.team_id,
+        via=invocation.via,
+    )
 
 
 def signed_attachments(reply: Reply, viewer_id: str) -> list[dict[str, Any]]:
@@ -77,6 +113,7 @@ def sessions_command() -> Response:
     if request.mimetype != _FORM:
         abort(415)
     if not token_is_valid(_presented_tokens(), current_app.config["SLASH_COMMAND_TOKENS"]):
+        metrics.record_refusal("bad_token")
         abort(401)
     if any(len(request.form.getlist(name)) > 1 for name in _SINGLE_FIELDS):
         abort(400)
@@ -90,6 +127,9 @@ def sessions_command() -> Response:
         channel_id=request.form.get("channel_id", ""),
         team_id=request.form.get("team_id", ""),
     )
+    limited = rate_limited(invocation, command)
+    if limited is not None:
+        return jsonify(limited.slash_body())
     outcome = run(invocation, command)
     log.info("command=%s caller=%s ok=%s", type(command).__name__, caller_id, outcome.ok)
     body = {"response_type": "ephemeral", "text": outcome.reply.text}

@@ -1,0 +1,275 @@
+"""bot.ratelimit: revoking requests are limited per caller, answered with 200 and a friendly ephemeral reply."""
+from __future__ import annotations
+
+import logging
+import shutil
+import socket
+import subprocess
+import time
+from typing import Iterator
+
+import pytest
+from flask import Flask, Response, abort, jsonify, request
+
+from bot.buttons import ButtonSigner
+from bot.commands import Cancel, ListSessions, RevokeSession, parse
+from bot.mattermost import MattermostAPI
+from bot.ratelimit import (
+    DEFAULT_LIMIT,
+    RateLimitResult,
+    RevokeLimiter,
+    is_revoking,
+    message,
+    validate_limit,
+    validate_storage_uri,
+)
+from bot.sandbox import World, run_slash_command, send_action
+from bot.sandbox.background import BackgroundServer
+from bot.service import Invocation, SessionsService
+from bot.slash import token_is_valid
+from tests.support.settings import BOT_SECRET, COMMAND_TOKEN, bot_settings
+
+ALICE, BOB = "a" * 26, "b" * 26
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --- the limit itself ---------------------------------------------------------------------------
+
+def test_the_eleventh_revoke_within_a_minute_is_refused_with_a_friendly_reply():
+    limiter = RevokeLimiter()  # the defaults: 10 per minute, memory://
+    assert [limiter.check(ALICE) for _ in range(10)] == [None] * 10
+    refused = limiter.check(ALICE)
+    assert isinstance(refused, RateLimitResult)
+    assert 1 <= refused.retry_after_s <= 60
+    assert refused.limit == "10 per minute"
+    assert "Slow down" in refused.text and f"Try again in {refused.retry_after_s} seconds" in refused.text
+    assert "Nothing was signed out" in refused.text
+    assert refused.slash_body() == {"response_type": "ephemeral", "text": refused.text}
+    assert refused.action_body() == {"ephemeral_text": refused.text}
+
+
+def test_limits_are_per_user():
+    limiter = RevokeLimiter("2 per minute")
+    assert limiter.check(ALICE) is None and limiter.check(ALICE) is None
+    assert limiter.check(ALICE) is not None
+    assert limiter.check(BOB) is None and limiter.check(BOB) is None
+    assert limiter.check(BOB) is not None
+
+
+def test_each_limiter_counts_on_its_own_so_apps_in_tests_do_not_share_counts():
+    first, second = RevokeLimiter("1 per minute"), RevokeLimiter("1 per minute")
+    assert first.check(ALICE) is None and first.check(ALICE) is not None
+    assert second.check(ALICE) is None
+
+
+def test_the_window_moves_and_refused_requests_do_not_extend_it():
+    limiter = RevokeLimiter("2 per 1 second")
+    assert limiter.check(ALICE) is None and limiter.check(ALICE) is None
+    for _ in range(5):  # hammering while refused does not push the window further
+        refused = limiter.check(ALICE)
+        assert refused is not None and refused.retry_after_s == 1
+    time.sleep(1.1)
+    assert limiter.check(ALICE) is None
+
+
+def test_reset_forgets_a_users_count():
+    limiter = RevokeLimiter("1 per minute")
+    assert limiter.check(ALICE) is None and limiter.check(ALICE) is not None
+    limiter.reset(ALICE)
+    assert limiter.check(ALICE) is None
+
+
+def test_a_key_is_required():
+    with pytest.raises(ValueError):
+        RevokeLimiter().check("")
+
+
+def test_message_wording():
+    assert message(1, "10 per minute").endswith("Try again in 1 second.")
+    assert message(42, "10 per minute").endswith("Try again in 42 seconds.")
+    assert "at most 10 per minute" in message(42, "10 per minute")
+    assert RevokeLimiter("5/30 seconds").limit == "5 per 30 seconds"
+
+
+# --- what is limited: decided by the routes, after parsing ----------------------------------------
+
+@pytest.mark.parametrize("text", ["revoke abcdef", "revoke abcdefghijklmnopqrstuvwxyz @alice", "revoke-all --yes",
+                                  "revoke all --yes", "logout-everywhere -y", "revoke-all @bob --yes"])
+def test_revoking_commands_are_limited(text):
+    assert is_revoking(parse(text))
+
+
+@pytest.mark.parametrize("text", ["", "list", "ls", "list @alice", "help", "--help", "revoke-all", "revoke-all @bob",
+                                  "revoke", "frobnicate"])
+def test_listing_help_previews_and_mistakes_are_never_limited(text):
+    assert not is_revoking(parse(text))
+
+
+def test_button_commands():
+    assert is_revoking(RevokeSession("abcdefghijklmnopqrstuvwxyz", None))
+    assert not is_revoking(Cancel()) and not is_revoking(ListSessions(None))
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["10 per minute", "10/minute", "5 per 30 seconds", "100/hour", " 3 per day "])
+def test_valid_limits(text):
+    assert validate_limit(text) == text.strip()
+
+
+@pytest.mark.parametrize("text", ["", "ten per minute", "10 per fortnight", "0 per minute", "10 per minute;50 per hour", "-1/minute"])
+def test_invalid_limits(text):
+    with pytest.raises(ValueError, match="must be one rate limit"):
+        validate_limit(text)
+    with pytest.raises(ValueError):
+        RevokeLimiter(text)
+
+
+@pytest.mark.parametrize("uri", ["memory://", "redis://localhost:6379/0", "redis://:secret@redis.internal:6380/2",
+                                 "rediss://redis.example.com:6380/0", "redis+unix:///run/redis/redis.sock"])
+def test_valid_storage_uris(uri):
+    assert validate_storage_uri(f" {uri} ") == uri
+    RevokeLimiter(storage_uri=uri)  # builds without connecting anywhere
+
+
+@pytest.mark.parametrize("uri, problem", [
+    ("", "must be memory://"),
+    ("memory", "must be memory://"),
+    ("http://redis:6379", "must be memory://"),
+    ("mongodb://localhost:27017", "must be memory://"),
+    ("memcached://localhost:11211", "must be memory://"),
+    ("redis+cluster://localhost:7000", "must be memory://"),
+    ("redis://", "must name the Redis host"),
+    ("redis:///0", "must name the Redis host"),
+    ("redis+unix://", "must name the socket"),
+    ("redis://host:notaport/0", "not a valid URI"),
+])
+def test_invalid_storage_uris(uri, problem):
+    with pytest.raises(ValueError, match=problem):
+        validate_storage_uri(uri)
+
+
+def test_an_unreachable_redis_lets_the_request_through_and_warns(caplog):
+    limiter = RevokeLimiter("1 per minute", f"redis://127.0.0.1:{free_port()}/0")
+    started = time.monotonic()
+    with caplog.at_level(logging.WARNING, logger="bot.ratelimit"):
+        assert limiter.check(ALICE) is None and limiter.check(ALICE) is None
+    assert time.monotonic() - started < 5
+    assert "rate limit storage failed" in caplog.text
+
+
+@pytest.fixture
+def redis_url(tmp_path) -> Iterator[str]:
+    """A throwaway redis-server on loopback (skipped where redis-server is not installed)."""
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    process = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                "--appendonly", "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_replicas_sharing_a_redis_share_each_users_count(redis_url):
+    replica_a, replica_b = RevokeLimiter(DEFAULT_LIMIT, redis_url), RevokeLimiter(DEFAULT_LIMIT, redis_url)
+    for _ in range(5):
+        assert replica_a.check(ALICE) is None and replica_b.check(ALICE) is None
+    refused = replica_b.check(ALICE)
+    assert refused is not None and 1 <= refused.retry_after_s <= 60
+    assert replica_a.check(ALICE) is not None
+    assert replica_a.check(BOB) is None
+
+
+# --- through HTTP, wired as the bot's routes are to be wired -------------------------------------
+
+def wired_app(settings, limiter: RevokeLimiter) -> Flask:
+    """The bot's two routes reduced to their core, with the limit where slash.py and clicks.py are to call it."""
+    app = Flask(__name__)
+    service = SessionsService(MattermostAPI(settings))
+    signer = ButtonSigner(settings.bot_secret.get_secret_value())
+
+    @app.post("/slash/sessions")
+    def slash() -> Response:
+        if not token_is_valid(request.form.getlist("token"), settings.slash_command_tokens):
+            abort(401)
+        caller_id, command = request.form["user_id"], parse(request.form.get("text", ""))
+        if is_revoking(command) and (limited := limiter.check(caller_id)) is not None:
+            return jsonify(limited.slash_body())
+        outcome = service.handle(Invocation(caller_id=caller_id), command)
+        return jsonify(response_type="ephemeral", text=outcome.reply.text)
+
+    @app.post("/actions")
+    def click() -> Response:
+        data = request.get_json()
+        command = signer.verify(data.get("context"), data["user_id"])
+        if is_revoking(command) and (limited := limiter.check(data["user_id"])) is not None:
+            return jsonify(limited.action_body())
+        outcome = service.handle(Invocation(caller_id=data["user_id"], via="button"), command)
+        return jsonify(ephemeral_text=outcome.reply.text)
+
+    return app
+
+
+@pytest.fixture
+def limited_bot(world: World, mattermost) -> Iterator[str]:
+    with BackgroundServer(wired_app(bot_settings(mattermost.url, world.bot_token), RevokeLimiter())) as server:
+        yield server.url
+
+
+def test_over_http_the_eleventh_revoke_is_a_200_ephemeral_reply_and_nothing_is_revoked(world: World, limited_bot):
+    alice = world.user_by_username("alice")["id"]
+    extra = [world.add_session(alice)["id"] for _ in range(11)]
+    before = len(world.sessions_of(alice))
+    for session_id in extra[:10]:
+        result = run_slash_command(world, limited_bot + "/slash/sessions", COMMAND_TOKEN, "alice", f"revoke {session_id}")
+        assert result.status == 200 and result.visible_text.startswith("✅"), result.visible_text
+    assert len(world.sessions_of(alice)) == before - 10
+
+    refused = run_slash_command(world, limited_bot + "/slash/sessions", COMMAND_TOKEN, "alice", f"revoke {extra[10]}")
+    assert refused.status == 200 and refused.error is None and refused.ephemeral
+    assert refused.visible_text.startswith("⏳ Slow down") and "Try again in" in refused.visible_text
+    assert len(world.sessions_of(alice)) == before - 10
+    assert extra[10] in {s["id"] for s in world.sessions_of(alice)}
+
+    confirmed = run_slash_command(world, limited_bot + "/slash/sessions", COMMAND_TOKEN, "alice", "revoke-all --yes")
+    assert confirmed.visible_text.startswith("⏳ Slow down") and len(world.sessions_of(alice)) == before - 10
+
+    listing = run_slash_command(world, limited_bot + "/slash/sessions", COMMAND_TOKEN, "alice", "list")
+    assert listing.status == 200 and listing.visible_text.startswith("#### Your sessions"), listing.visible_text
+    preview = run_slash_command(world, limited_bot + "/slash/sessions", COMMAND_TOKEN, "alice", "revoke-all")
+    assert "Slow down" not in preview.visible_text
+
+    button = {"signed": ButtonSigner(BOT_SECRET).sign(alice, RevokeSession(extra[10], None))}
+    click = send_action(world, limited_bot + "/actions", "alice", button)
+    assert click.status == 200 and click.error is None and click.ephemeral_text.startswith("⏳ Slow down")
+    assert extra[10] in {s["id"] for s in world.sessions_of(alice)}
+
+
+def test_over_http_one_users_limit_does_not_touch_another(world: World, limited_bot):
+    alice, bob = world.user_by_username("alice")["id"], world.user_by_username("bob")["id"]
+    for _ in range(10):
+        run_slash_command(world, limited_bot + "/slash/sessions", COMMAND_TOKEN, "alice", "revoke zzzzzzzz")
+    assert run_slash_command(world, limited_bot + "/slash/sessions", COMMAND_TOKEN, "alice",
+                             "revoke zzzzzzzz").visible_text.startswith("⏳")
+    session_id = world.add_session(bob)["id"]
+    button = {"signed": ButtonSigner(BOT_SECRET).sign(bob, RevokeSession(session_id, None))}
+    click = send_action(world, limited_bot + "/actions", "bob", button)
+    assert click.status == 200 and click.ephemeral_text.startswith("✅"), click.ephemeral_text
+    assert session_id not in {s["id"] for s in world.sessions_of(bob)}
+    assert alice
