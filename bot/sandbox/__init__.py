@@ -1,5 +1,6 @@
-"""A stand-in for the Mattermost server: the REST API v4 endpoints the bot uses, the slash-command
-caller, and message buttons (ephemeral replies, clicks, action requests).
+"""A stand-in for the Mattermost server: the REST API v4 endpoints the bot uses (sessions, roles, posts,
+slash command registration), the slash-command caller, and message buttons (ephemeral replies, clicks,
+action requests).
 
 It re-implements Mattermost's rules from the server source (see ``/work/shared/MATTERMOST.md``)
 and imports nothing else from ``bot``, so tests written against it check the bot against
@@ -7,8 +8,8 @@ Mattermost rather than against the bot's own assumptions.
 """
 from .actions import ActionResult, buttons_of, click_button, send_action
 from .server import SandboxServer
-from .slash import SlashResult, run_slash_command
+from .slash import SlashResult, run_registered_command, run_slash_command
 from .world import World
 
 __all__ = ["ActionResult", "SandboxServer", "SlashResult", "World", "buttons_of", "click_button",
-           "run_slash_command", "send_action"]
+           "run_registered_command", "run_slash_command", "send_action"]

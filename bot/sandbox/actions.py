@@ -80,7 +80,7 @@ def _decode_response(body: bytes) -> dict[str, Any]:
 def _request_body(world: World, clicker: dict[str, Any], target: ClickTarget) -> bytes:
     """The ``PostActionIntegrationRequest`` JSON, fields in Go's order (``context`` only when non-empty)."""
     channel = target.channel
-    team = world.team if channel["team_id"] == world.team["id"] else None
+    team = world.team_by_id(channel["team_id"])
     body: dict[str, Any] = {
         "user_id": clicker["id"], "user_name": clicker["username"], "channel_id": channel["id"],
         "channel_name": channel["name"], "team_id": channel["team_id"],

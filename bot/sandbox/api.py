@@ -18,8 +18,10 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter, Rule
 
+from .api_commands import add_command_routes
 from .api_messaging import add_messaging_routes
 from .flask_io import json_response as _json
+from .flask_io import require_user_id
 from .ids import is_valid_id
 from .roles import MANAGE_SYSTEM
 from .views import role_view, session_view, user_view
@@ -62,14 +64,6 @@ def _bearer_token() -> tuple[str, bool]:
     if len(header) > 5 and header[:5].lower() == "token":
         return header[6:], False
     return request.args.get("access_token", ""), True
-
-
-def _require_user_id(raw: str) -> str:
-    """``c.RequireUserId()``: ``me`` means the caller; anything else must be a valid id."""
-    user_id = g.session["user_id"] if raw == "me" else raw
-    if not is_valid_id(user_id):
-        raise invalid_url_param("user_id")
-    return user_id
 
 
 def _body_map() -> dict[str, str]:
@@ -139,7 +133,7 @@ def create_api(world: World) -> Flask:
 
     @app.get(user_route)
     def get_user(user_id: str) -> Response:
-        user_id = _require_user_id(user_id)
+        user_id = require_user_id(user_id)
         if not world.can_see_user(g.session["user_id"], user_id):
             raise permission_error()
         user = world.user_by_id(user_id)
@@ -175,7 +169,7 @@ def create_api(world: World) -> Flask:
 
     @app.get(user_route + "/sessions")
     def get_sessions(user_id: str) -> Response:
-        user_id = _require_user_id(user_id)
+        user_id = require_user_id(user_id)
         if not world.can_act_on_user(g.session, user_id):
             raise permission_error()
         members = world.team_members_of(user_id)
@@ -183,7 +177,7 @@ def create_api(world: World) -> Flask:
 
     @app.post(user_route + "/sessions/revoke")
     def revoke_session(user_id: str) -> Response:
-        user_id = _require_user_id(user_id)
+        user_id = require_user_id(user_id)
         if not world.can_act_on_user(g.session, user_id):
             raise permission_error()
         session_id = _body_map().get("session_id", "")
@@ -199,7 +193,7 @@ def create_api(world: World) -> Flask:
 
     @app.post(user_route + "/sessions/revoke/all")
     def revoke_all_sessions_for_user(user_id: str) -> Response:
-        user_id = _require_user_id(user_id)
+        user_id = require_user_id(user_id)
         if not world.can_act_on_user(g.session, user_id):
             raise permission_error()
         world.revoke_all_sessions(user_id)
@@ -241,4 +235,5 @@ def create_api(world: World) -> Flask:
         return _json(role_view(roles[0]), newline=True)
 
     add_messaging_routes(app, world, is_admin)
+    add_command_routes(app, world)
     return app

@@ -1,7 +1,12 @@
-"""The channel and post endpoints: ``POST /api/v4/channels/direct`` and ``POST /api/v4/posts``.
+"""The channel and post endpoints: ``POST /api/v4/channels/direct``, the channel lookups by name and
+a user's channels, and ``POST /api/v4/posts``.
 
 Sources: MM ``server/channels/api4/channel.go`` @005c810a (``createDirectChannel``: 201 whether the
-channel is new or already existed), ``server/channels/api4/post.go`` @00a2b403 (``createPost``: 201),
+channel is new or already existed; ``getChannelByName``, ``getChannelByNameForTeamName``: an open
+channel needs ``read_public_channel`` on the team or ``read_channel``, a private one ``read_channel``
+or it is "missing"; ``getChannelsForUser`` streams its pages, so a user in no channel at all gets
+``[`` followed by the not-found error under status 200), ``server/channels/app/channel.go``
+(``GetChannelByNameForTeamName``), ``server/channels/api4/post.go`` @00a2b403 (``createPost``: 201),
 ``server/channels/api4/post_utils.go`` (``userCreatePostPermissionCheckWithContext``) and
 ``server/public/model/utils.go`` (``NonSortedArrayFromJSON``, ``PayloadParseError``).
 """
@@ -10,15 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, g
+from flask import Flask, Response, g, request
 
-from .flask_io import decode_body, json_response
-from .ids import is_valid_id
-from .roles import CREATE_DIRECT_CHANNEL, CREATE_POST_EPHEMERAL
-from .views import post_view
-from .wire import AppError, check_json_types, invalid_body_param, permission_error
+from .flask_io import decode_body, json_response, require_user_id
+from .ids import is_valid_channel_name, is_valid_id, is_valid_team_name
+from .roles import CREATE_DIRECT_CHANNEL, CREATE_POST_EPHEMERAL, READ_CHANNEL, READ_PUBLIC_CHANNEL
+from .views import channel_view, post_view
+from .wire import (JSON_CONTENT_TYPE, AppError, check_json_types, go_json, invalid_body_param, invalid_url_param,
+                   permission_error)
 from .world import World
 
+Record = dict[str, Any]
 _POST_FIELDS = (*((key, str) for key in ("id", "channel_id", "root_id", "original_id", "message", "type",
                                          "pending_post_id", "hashtags")),
                 ("props", dict), ("file_ids", list), ("create_at", int), ("is_pinned", bool))
@@ -76,6 +83,65 @@ def add_messaging_routes(app: Flask, world: World, is_admin: Callable[[], bool])
         if not world.can_see_user(me, other):
             raise permission_error()
         return json_response(world.get_or_create_direct_channel(user_ids[0], user_ids[1]), 201, newline=True)
+
+    def readable(channel: Record | None) -> Response:
+        """The channel found by name, if the caller may read it."""
+        if channel is None:
+            raise AppError("app.channel.get_by_name.missing.app_error", 404)
+        team_ok = world.has_team_permission(g.session, channel["team_id"], READ_PUBLIC_CHANNEL)
+        channel_ok = world.has_channel_permission(g.session, channel["id"], READ_CHANNEL)
+        if channel["type"] == "O" and not (team_ok or channel_ok):
+            raise permission_error()
+        if channel["type"] != "O" and not channel_ok:
+            raise AppError("app.channel.get_by_name.missing.app_error", 404)
+        return json_response(channel_view(channel), newline=True)
+
+    def channel_named(channel_name: str, team_id: str) -> Record | None:
+        try:
+            return world.channel_by_name(channel_name, team_id)
+        except KeyError:
+            return None
+
+    @app.get(api + '/teams/<re("[A-Za-z0-9]+"):team_id>/channels/name/<re("[A-Za-z0-9_\\-]+"):channel_name>')
+    def get_channel_by_name(team_id: str, channel_name: str) -> Response:
+        if not is_valid_id(team_id):
+            raise invalid_url_param("team_id")
+        if not is_valid_channel_name(channel_name):
+            raise invalid_url_param("channel_name")
+        return readable(channel_named(channel_name, team_id))
+
+    @app.get(api + '/teams/name/<re("[A-Za-z0-9_\\-]+"):team_name>/channels/name/<re("[A-Za-z0-9_\\-]+"):channel_name>')
+    def get_channel_by_name_for_team_name(team_name: str, channel_name: str) -> Response:
+        if not is_valid_team_name(team_name):
+            raise invalid_url_param("team_name")
+        if not is_valid_channel_name(channel_name):
+            raise invalid_url_param("channel_name")
+        try:
+            team = world.team_by_name(team_name)
+        except KeyError:
+            raise AppError("app.team.get_by_name.missing.app_error", 404) from None
+        return readable(channel_named(channel_name, team["id"]))
+
+    @app.get(api + '/users/<re("[A-Za-z0-9]+"):user_id>/channels')
+    def get_channels_for_user(user_id: str) -> Response:
+        """``getChannelsForUser``: every channel of the user, streamed as ``[``, each channel's JSON line
+        joined by ``,``, ``]`` (``include_deleted`` and ``last_delete_at`` change nothing here: the
+        stand-in never archives a channel)."""
+        user_id = require_user_id(user_id)
+        if not world.can_act_on_user(g.session, user_id):
+            raise permission_error()
+        try:
+            last_delete_at = int(request.args.get("last_delete_at", "0"))
+        except ValueError:
+            last_delete_at = 0
+        if last_delete_at < 0:
+            raise invalid_url_param("last_delete_at")
+        channels = world.channels_of_user(user_id)
+        if channels:
+            body = b",".join(go_json(channel, newline=True) for channel in channels) + b"]"
+        else:
+            body = go_json(AppError("app.channel.get_channels.not_found.app_error", 404).body(g.request_id))
+        return Response(b"[" + body, status=200, content_type=JSON_CONTENT_TYPE)
 
     @app.post(api + "/posts")
     def create_post() -> Response:

@@ -64,7 +64,6 @@ class Messaging:
     _request_rng: random.Random
     _users: dict[str, Record]
     _roles: dict[str, Record]
-    _team_members: dict[str, Record]
     team: Record
 
     def now_ms(self) -> int:  # pragma: no cover - provided by World
@@ -73,7 +72,7 @@ class Messaging:
     def _init_messaging(self) -> None:
         self._channels: dict[str, Record] = {}
         self._channel_members: dict[str, dict[str, str]] = {}  # channel id -> user id -> channel roles
-        self._default_channels: list[str] = []
+        self._default_channels: dict[str, list[str]] = {}  # team id -> its default channel ids
         self._posts: dict[str, Record] = {}  # stored posts, integrations included, oldest first
         self._ephemeral: dict[str, tuple[str, Record]] = {}  # post id -> (recipient id, post)
 
@@ -94,21 +93,23 @@ class Messaging:
         self._channel_members[channel["id"]] = {}
         return channel
 
-    def _add_default_channel(self, name: str, display_name: str) -> None:
-        """A channel every team member joins (``town-square``, ``off-topic``)."""
-        self._default_channels.append(self._new_channel(name, display_name, "O", self.team["id"])["id"])
+    def _add_default_channel(self, team_id: str, name: str, display_name: str) -> None:
+        """A channel every member of the team joins (``town-square``, ``off-topic``)."""
+        channel_id = self._new_channel(name, display_name, "O", team_id)["id"]
+        self._default_channels.setdefault(team_id, []).append(channel_id)
 
     def _add_member(self, channel_id: str, user: Record) -> None:
         guest = "system_guest" in user["roles"].split()
         self._channel_members[channel_id][user["id"]] = "channel_guest" if guest else "channel_user"
 
-    def _join_default_channels(self, user: Record) -> None:
-        for channel_id in self._default_channels:
+    def _join_default_channels(self, user: Record, team_id: str) -> None:
+        for channel_id in self._default_channels.get(team_id, ()):
             self._add_member(channel_id, user)
 
     def add_channel(self, name: str, *, members: list[str], type: str = "O",  # noqa: A002 - JSON field name
                     team: bool = True, display_name: str | None = None) -> Record:
-        """Create a channel (``O`` public, ``P`` private) with these members (usernames) and return it.
+        """Create a channel (``O`` public, ``P`` private) in the first team with these members (usernames)
+        and return it.
 
         ``team=False`` makes it a channel without a team (``team_id`` ``""``). ``KeyError`` for an
         unknown username, ``ValueError`` for a taken name or another type (direct channels come
@@ -126,13 +127,20 @@ class Messaging:
                 self._add_member(channel["id"], user)
             return copy.deepcopy(channel)
 
-    def channel_by_name(self, name: str) -> Record:
-        """The channel called ``name`` (``KeyError`` if there is none)."""
+    def channel_by_name(self, name: str, team_id: str | None = None) -> Record:
+        """The channel called ``name``: the oldest one, or with ``team_id`` the one in that team or one
+        without a team (direct and group messages). ``KeyError`` if there is none."""
         with self._lock:
             for channel in self._channels.values():
-                if channel["name"] == name:
+                if channel["name"] == name and (team_id is None or channel["team_id"] in (team_id, "")):
                     return copy.deepcopy(channel)
         raise KeyError(name)
+
+    def channels_of_user(self, user_id: str) -> list[Record]:
+        """Every channel the user belongs to, in all teams and direct messages, ordered by id."""
+        with self._lock:
+            mine = [channel_view(c) for c in self._channels.values() if user_id in self._channel_members[c["id"]]]
+            return sorted(mine, key=lambda c: c["id"])
 
     def channel_by_id(self, channel_id: str) -> Record | None:
         """The channel with this id, or ``None``."""
@@ -178,10 +186,10 @@ class Messaging:
         """``SessionHasPermissionToChannel`` for the session's user."""
         with self._lock:
             user_id = session["user_id"]
-            team_member = self._team_members.get(user_id)
-            team_roles = team_member["roles"] if team_member is not None and team_member["delete_at"] == 0 else None
+            channel = self._channels.get(channel_id)
+            team_roles = self._team_roles(channel["team_id"], user_id) if channel is not None else None
             return authz.session_has_permission_to_channel(
-                session, self._channels.get(channel_id), self._channel_members.get(channel_id, {}).get(user_id),
+                session, channel, self._channel_members.get(channel_id, {}).get(user_id),
                 team_roles, permission, self._roles)
 
     def can_create_post(self, session: Record, channel_id: str) -> bool:
@@ -328,5 +336,8 @@ class Messaging:
             return post_view(new)
 
     def _user_named(self, username: str) -> Record:  # pragma: no cover - provided by World
+        raise NotImplementedError
+
+    def _team_roles(self, team_id: str, user_id: str) -> str | None:  # pragma: no cover - provided by World
         raise NotImplementedError
 

@@ -29,6 +29,11 @@ CREATE_POST_EPHEMERAL = "create_post_ephemeral"
 CREATE_POST = "create_post"
 CREATE_POST_PUBLIC = "create_post_public"
 READ_CHANNEL_CONTENT = "read_channel_content"
+READ_CHANNEL = "read_channel"
+READ_PUBLIC_CHANNEL = "read_public_channel"
+VIEW_TEAM = "view_team"
+MANAGE_SLASH_COMMANDS = "manage_slash_commands"
+MANAGE_OTHERS_SLASH_COMMANDS = "manage_others_slash_commands"
 
 # What ticking a System Console section grants on top of the sysconsole permission itself.
 ANCILLARY: dict[str, tuple[str, ...]] = {
@@ -104,22 +109,22 @@ _DEFAULTS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
     "system_shared_channel_manager": ("system_shared_channel_manager", False, ("manage_shared_channels",)),
     # Team and channel scheme roles (abridged), held through team and channel memberships.
     "team_user": ("team_user", True, (
-        "list_team_channels", "join_public_channels", "read_public_channel", "view_team",
+        "list_team_channels", "join_public_channels", READ_PUBLIC_CHANNEL, VIEW_TEAM,
         "create_public_channel", "create_private_channel", "invite_user", "add_user_to_team")),
-    "team_guest": ("team_guest", True, ("view_team",)),
+    "team_guest": ("team_guest", True, (VIEW_TEAM,)),
     "team_admin": ("team_admin", True, (
         "edit_others_posts", "remove_user_from_team", "manage_team", "import_team", "manage_team_roles",
-        "manage_channel_roles", "manage_slash_commands", "manage_others_slash_commands", "delete_post",
+        "manage_channel_roles", MANAGE_SLASH_COMMANDS, MANAGE_OTHERS_SLASH_COMMANDS, "delete_post",
         "delete_others_posts")),
     "team_post_all": ("team_post_all", False, (CREATE_POST, "use_channel_mentions")),
     "team_post_all_public": ("team_post_all_public", False, (CREATE_POST_PUBLIC, "use_channel_mentions")),
     "channel_user": ("channel_user", True, (
-        "read_channel", READ_CHANNEL_CONTENT, "add_reaction", "remove_reaction", "manage_public_channel_members",
+        READ_CHANNEL, READ_CHANNEL_CONTENT, "add_reaction", "remove_reaction", "manage_public_channel_members",
         "upload_file", "get_public_link", CREATE_POST, "use_channel_mentions", "manage_private_channel_members",
         "delete_public_channel", "delete_private_channel", "manage_public_channel_properties",
         "manage_private_channel_properties")),
     "channel_guest": ("channel_guest", True, (
-        "read_channel", READ_CHANNEL_CONTENT, "add_reaction", "remove_reaction", "upload_file", "edit_post",
+        READ_CHANNEL, READ_CHANNEL_CONTENT, "add_reaction", "remove_reaction", "upload_file", "edit_post",
         CREATE_POST, "use_channel_mentions")),
     "channel_admin": ("channel_admin", True, ("manage_channel_roles", "use_group_mentions")),
 }
@@ -131,7 +136,7 @@ _ADMIN_ONLY = (
     "manage_bots", "manage_others_bots", "read_bots", "read_others_bots", "create_bot",
     "assign_bot", "manage_system_wide_oauth", "manage_oauth", "manage_jobs", "read_audits",
     "sysconsole_read_user_management_system_roles", "sysconsole_write_user_management_system_roles",
-    "manage_slash_commands", "manage_others_slash_commands", "invite_guest",
+    MANAGE_SLASH_COMMANDS, MANAGE_OTHERS_SLASH_COMMANDS, "invite_guest",
 )
 
 

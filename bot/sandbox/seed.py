@@ -1,6 +1,8 @@
 """The realistic installation behind ``World.seeded()``.
 
-Team ``acme`` with ``town-square`` and ``off-topic``; everyone is a member.
+Team ``acme`` with ``town-square`` and ``off-topic``; everyone is a member (``sysadmin`` as team
+admin). Team ``beta``, with its own ``town-square`` and ``off-topic``, has two members: ``sysadmin``
+(team admin) and the bot. No slash command is registered anywhere.
 
 Users (system roles):
 
@@ -104,3 +106,4 @@ def populate(world: World) -> None:
 
     alice_id = world.user_by_username("alice")["id"]
     world.use_access_token(world.add_access_token(alice_id, "calendar sync script"), at_ms=now - 9 * DAY_MS)
+    world.add_team("beta", members=("sessionsbot",), admins=("sysadmin",))

@@ -1,7 +1,7 @@
 """What Mattermost does when someone types a custom slash command, and what they then see.
 
 Sources (MATTERMOST.md §1.2–§1.4): MM ``server/channels/app/command.go``
-(``tryExecuteCustomCommand``, ``MentionsToTeamMembers``, ``DoCommandRequest``,
+(``ExecuteCommand``, ``tryExecuteCustomCommand``, ``MentionsToTeamMembers``, ``DoCommandRequest``,
 ``HandleCommandResponse``, ``HandleCommandResponsePost``), ``server/public/model/command_response.go``
 (``CommandResponseFromHTTPBody``), ``server/public/model/message_attachment.go``
 (``ParseMessageAttachment``) and ``server/public/model/command_args.go`` (``GenerateTriggerId``).
@@ -20,7 +20,7 @@ from .posts import SLACK_ATTACHMENT
 from .wire import AppError, check_json_types
 from .world import World
 
-__all__ = ["MAX_INTEGRATION_RESPONSE_SIZE", "SlashResult", "run_slash_command"]
+__all__ = ["MAX_INTEGRATION_RESPONSE_SIZE", "SlashResult", "run_registered_command", "run_slash_command"]
 _AT_MENTION = re.compile(r"\B@[A-Za-z0-9][A-Za-z0-9.\-_:]*", re.ASCII)
 _REMOTE_USERNAME = re.compile(r"[a-z0-9.\-_:]{1,64}")
 _RESTRICTED_USERNAMES = {"all", "channel", "matterbot", "system"}
@@ -59,8 +59,8 @@ class _CommandFailed(Exception):
     """The command failed on the server side; the argument is the message the user sees."""
 
 
-def _mentions(world: World, text: str) -> dict[str, str]:
-    """``MentionsToTeamMembers``: name → user id for each @-mention of a team member, trailing
+def _mentions(world: World, text: str, team_id: str) -> dict[str, str]:
+    """``MentionsToTeamMembers``: name → user id for each @-mention of a member of the team, trailing
     ``.``/``-``/``_`` trimmed when the full name is unknown."""
     names = dict.fromkeys(m[1:].lower() for m in _AT_MENTION.findall(text))
     found: dict[str, str] = {}
@@ -76,27 +76,24 @@ def _mentions(world: World, text: str) -> dict[str, str]:
                     candidate = candidate[:-1]
                     continue
                 break
-            if world.team_members_of(user["id"]):
+            if any(member["team_id"] == team_id for member in world.team_members_of(user["id"])):
                 found[candidate] = user["id"]
             break
     return found
 
 
-def _command_form(world: World, token: str, username: str, text: str, channel_name: str, team_name: str,
-                  trigger: str, extra_fields: dict[str, str | list[str]] | None) -> list[tuple[str, str]]:
+def _command_form(world: World, token: str, user: dict[str, Any], text: str, channel: dict[str, Any],
+                  team: dict[str, Any], trigger: str, extra_fields: dict[str, str | list[str]] | None
+                  ) -> list[tuple[str, str]]:
     """The ``url.Values`` the server sends, in ``Encode()`` order (keys sorted)."""
-    user = world.user_by_username(username)
-    channel = world.channel_by_name(channel_name)
-    if world.team["name"] != team_name:
-        raise KeyError(team_name)
     values: dict[str, list[str]] = {
-        "token": [token], "team_id": [world.team["id"]], "team_domain": [team_name],
+        "token": [token], "team_id": [team["id"]], "team_domain": [team["name"]],
         "channel_id": [channel["id"]], "channel_name": [channel["name"]], "user_id": [user["id"]],
         "user_name": [user["username"]], "command": ["/" + trigger], "text": [text],
         "trigger_id": [trigger_id(world, user["id"])],
         "response_url": [f"{world.site_url}/hooks/commands/{world.new_id()}"],
     }
-    mentions = _mentions(world, text)
+    mentions = _mentions(world, text, team["id"])
     if mentions:
         values["user_mentions"] = list(mentions)
         values["user_mentions_ids"] = list(mentions.values())
@@ -228,10 +225,12 @@ def run_slash_command(
     the world, see :meth:`World.ephemeral_post`); ``visible_text`` is the reply text as sent
     (the stored post has ``<url|text>`` links converted); ``extra_responses`` are posted too.
     """
-    form = _command_form(world, command_token, username, text, channel_name, team_name, trigger, extra_fields)
+    user = world.user_by_username(username)
+    team = world.team_by_name(team_name)
+    channel = world.channel_by_name(channel_name, team["id"])
+    form = _command_form(world, command_token, user, text, channel, team, trigger, extra_fields)
     root_id = (extra_fields or {}).get("root_id")
-    invocation = _Invocation(world.user_by_username(username)["id"], world.channel_by_name(channel_name)["id"],
-                             root_id if isinstance(root_id, str) else "", trigger)
+    invocation = _Invocation(user["id"], channel["id"], root_id if isinstance(root_id, str) else "", trigger)
     headers = {"Accept": "application/json"}
     if command_token and send_auth_header:
         headers["Authorization"] = "Token " + command_token
@@ -243,6 +242,22 @@ def run_slash_command(
         data = urlencode(form)
     answer = call_integration(http_method.upper(), url, headers, data, timeout_s)
     return _interpret(world, invocation, answer)
+
+
+def run_registered_command(world: World, username: str, text: str, *, team_name: str = "acme",
+                           trigger: str = "sessions", **options: Any) -> SlashResult:
+    """Run ``/<trigger> <text>`` as the server does for the team's registered custom command: to its
+    URL, with its token, by its method (``tryExecuteCustomCommand``, ``DoCommandRequest``).
+
+    With no such command on the team the user gets the server's "not found" error and nothing is
+    sent. ``options`` are those of :func:`run_slash_command` (not ``http_method``: the command's own).
+    """
+    command = world.registered_command(world.team_by_name(team_name)["id"], trigger)
+    if command is None:
+        error = AppError("api.command.execute_command.not_found.app_error", 404, (("Trigger", trigger),))
+        return SlashResult(0, "", None, None, False, error.message, 0.0)
+    return run_slash_command(world, command["url"], command["token"], username, text, team_name=team_name,
+                             trigger=trigger, http_method="GET" if command["method"] == "G" else "POST", **options)
 
 
 def _interpret(world: World, invocation: _Invocation, answer: Answer) -> SlashResult:

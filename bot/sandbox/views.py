@@ -2,7 +2,8 @@
 
 Sources: MM ``server/public/model/user.go`` (``User`` JSON tags, ``Sanitize``,
 ``SanitizeProfile``), ``server/public/model/session.go`` (``Session``, ``Sanitize``),
-``server/public/model/role.go`` (``Role``), ``server/public/model/channel.go`` @49aadbc5
+``server/public/model/role.go`` (``Role``), ``server/public/model/command.go`` (``Command``),
+``server/public/model/channel.go`` @49aadbc5
 (``Channel``), ``server/public/model/post.go`` (``Post``, ``ToJSON``/``EncodeJSON``, which strip
 action integrations) and ``server/channels/app/post_metadata.go`` (the ``message_attachment``
 embed). Go's ``omitempty`` fields are left out when zero; maps are written with sorted keys, as
@@ -78,6 +79,11 @@ def session_view(session: Record, team_members: list[Record]) -> Record:
         "is_oauth": session["is_oauth"], "expired_notify": session["expired_notify"],
         "props": _sorted_maps(session["props"]), "team_members": team_members, "local": session["local"],
     }
+
+
+def command_view(command: Record) -> Record:
+    """A slash command as ``model.Command`` serialises it (the stored record has its field order)."""
+    return dict(command)
 
 
 def role_view(role: Record) -> Record:

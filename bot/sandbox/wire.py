@@ -17,6 +17,15 @@ JSON_CONTENT_TYPE = "application/json"
 # ids are checked against the server source, some of the newer messages are quoted from memory).
 MESSAGES: dict[str, str] = {
     "api.context.404.app_error": "Sorry, we could not find the page.",
+    "api.command.duplicate_trigger.app_error": "This trigger word is already in use. Please choose another word.",
+    "api.command.execute_command.not_found.app_error": (
+        "Command with a trigger of '{Trigger}' not found. To send a message beginning with \"/\", "
+        "try adding an empty space at the beginning of the message."),
+    "api.command.team_mismatch.app_error": "Unable to update commands across teams.",
+    "app.channel.get_by_name.missing.app_error": "Unable to find the existing channel.",
+    "app.channel.get_channels.not_found.app_error": "No channels were found.",
+    "app.team.get_by_name.missing.app_error": "Unable to find the existing team.",
+    "store.sql_command.save.get.app_error": "Unable to get the command.",
     "api.channel.create_direct_channel.invalid_user.app_error": "Invalid user ID for direct channel creation.",
     "api.context.invalid_body_param.app_error": "Invalid or missing {Name} in request body.",
     "api.context.invalid_param.app_error": "Invalid {Name} parameter.",
@@ -62,6 +71,13 @@ def go_json(value: Any, *, newline: bool = False) -> bytes:
 
 
 _FLOAT64_EXACT = 2**53
+_GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+
+
+def go_parse_bool(text: str) -> bool:
+    """``strconv.ParseBool`` with its error ignored, as handlers read flags: only Go's spellings of
+    true count, anything else (including a typo) is false."""
+    return text in _GO_TRUE
 
 
 def check_json_types(doc: dict[str, Any], expected: Iterable[tuple[str, type]], what: str) -> None:

@@ -17,7 +17,8 @@ from typing import Any
 from . import authz, seed
 from .exchanges import Exchange
 from .faults import Faults
-from .ids import new_id
+from .ids import is_valid_team_name, new_id
+from .commands import Commands
 from .messaging import Messaging, copied
 from .roles import VIEW_MEMBERS, default_roles
 
@@ -28,6 +29,8 @@ SESSION_LENGTH_MS = 720 * HOUR_MS  # SessionLengthWebInHours / SessionLengthMobi
 ACCESS_TOKEN_SESSION_LENGTH_MS = 100 * 365 * 24 * HOUR_MS  # SessionUserAccessTokenExpiryHours
 SESSION_ACTIVITY_TIMEOUT_MS = 5 * 60 * 1000  # how stale last_activity_at must be before it is rewritten
 SESSION_TYPE_ACCESS_TOKEN = "UserAccessToken"
+DEFAULT_CHANNELS = (("town-square", "Town Square"), ("off-topic", "Off-Topic"))
+"""The channels every team is created with and every member joins (``model.DefaultChannelName`` first)."""
 
 _DEFAULT_NOTIFY_PROPS = {
     "email": "true", "push": "mention", "desktop": "mention", "desktop_sound": "true",
@@ -49,8 +52,9 @@ def _is_expired(session: Record, now_ms: int) -> bool:
     return 0 < session["expires_at"] < now_ms
 
 
-class World(Messaging):
-    """A small Mattermost installation: one team with its channels, plus users, roles, sessions and posts.
+class World(Messaging, Commands):
+    """A small Mattermost installation: teams with their channels, plus users, roles, sessions, posts and
+    custom slash commands. :attr:`team` is the first team; :meth:`add_team` makes more.
 
     The clock starts at ``now_ms`` (default: the real time; kept as :attr:`started_ms`) and
     runs in real time; :meth:`advance` moves it forward. Ids come from
@@ -68,11 +72,11 @@ class World(Messaging):
         self._users: dict[str, Record] = {}
         self._sessions: dict[str, Record] = {}
         self._access_tokens: dict[str, Record] = {}
-        self._team_members: dict[str, Record] = {}
-        self.team: Record = {"id": new_id(self._rng), "name": team_name, "display_name": team_name.title()}
+        self._team_members: dict[tuple[str, str], Record] = {}  # (team id, user id) -> TeamMember
+        self._teams: dict[str, Record] = {}
         self._init_messaging()
-        for name, display in (("town-square", "Town Square"), ("off-topic", "Off-Topic")):
-            self._add_default_channel(name, display)
+        self._init_commands()
+        self.team: Record = self._create_team(team_name)
         self.exchanges: list[Exchange] = []
         self.faults = Faults()
         self.latency_s = 0.0
@@ -158,20 +162,20 @@ class World(Messaging):
             }
             self._users[user_id] = user
             if join_team:
-                self._join_team(user, team_admin)
+                self._join_team(user, self.team["id"], team_admin)
             if deactivated:
                 self._deactivate(user, at_ms=max(created, self.started_ms))
             return copy.deepcopy(user)
 
-    def _join_team(self, user: Record, team_admin: bool) -> None:
+    def _join_team(self, user: Record, team_id: str, team_admin: bool) -> None:
         guest = _is_guest(user)
-        self._team_members[user["id"]] = {
-            "team_id": self.team["id"], "user_id": user["id"],
+        self._team_members[(team_id, user["id"])] = {
+            "team_id": team_id, "user_id": user["id"],
             "roles": "team_guest" if guest else ("team_user team_admin" if team_admin else "team_user"),
             "delete_at": 0, "scheme_guest": guest, "scheme_user": not guest,
             "scheme_admin": team_admin and not guest, "explicit_roles": "",
         }
-        self._join_default_channels(user)
+        self._join_default_channels(user, team_id)
 
     def users(self) -> list[Record]:
         """Every stored user record (copies), bots and deactivated users included."""
@@ -197,10 +201,10 @@ class World(Messaging):
         return None
 
     def team_members_of(self, user_id: str) -> list[Record]:
-        """The user's active team memberships (``TeamMember`` records)."""
+        """The user's active team memberships (``TeamMember`` records), oldest team first."""
         with self._lock:
-            member = self._team_members.get(user_id)
-            return [dict(member)] if member is not None and member["delete_at"] == 0 else []
+            return [dict(m) for (_team, member_id), m in self._team_members.items()
+                    if member_id == user_id and m["delete_at"] == 0]
 
     def set_roles(self, username: str, roles: str) -> None:
         """Change a user's system roles, like ``PUT /users/{id}/roles``: their sessions get the new roles too."""
@@ -241,6 +245,61 @@ class World(Messaging):
             if viewer_id == target_id or self.sees_everyone(viewer_id):
                 return True
             return any(viewer_id in members and target_id in members for members in self._channel_members.values())
+
+    # -- teams ---------------------------------------------------------------------------
+
+    def _create_team(self, name: str, display_name: str | None = None) -> Record:
+        team: Record = {"id": new_id(self._rng), "name": name, "display_name": display_name or name.title()}
+        self._teams[team["id"]] = team
+        for channel_name, channel_display in DEFAULT_CHANNELS:
+            self._add_default_channel(team["id"], channel_name, channel_display)
+        return team
+
+    def add_team(self, name: str, *, display_name: str | None = None, members: tuple[str, ...] = (),
+                 admins: tuple[str, ...] = ()) -> Record:
+        """Create another team with its default channels, join ``members`` to it and ``admins`` as team
+        admins (usernames), and return it. ``ValueError`` for a name Mattermost refuses or one taken,
+        ``KeyError`` for an unknown username."""
+        with self._lock:
+            if not is_valid_team_name(name) or name in (t["name"] for t in self._teams.values()):
+                raise ValueError(f"team name {name!r} is invalid or taken")
+            joining = [(self._user_named(u), False) for u in members] + [(self._user_named(u), True) for u in admins]
+            team = self._create_team(name, display_name)
+            for user, team_admin in joining:
+                self._join_team(user, team["id"], team_admin)
+            return dict(team)
+
+    def teams(self) -> list[Record]:
+        """Every team, oldest first."""
+        with self._lock:
+            return [dict(team) for team in self._teams.values()]
+
+    def team_by_name(self, name: str) -> Record:
+        """The team called ``name`` (``KeyError`` if there is none)."""
+        with self._lock:
+            for team in self._teams.values():
+                if team["name"] == name:
+                    return dict(team)
+        raise KeyError(name)
+
+    def team_by_id(self, team_id: str) -> Record | None:
+        """The team with this id, or ``None``."""
+        with self._lock:
+            return copied(self._teams.get(team_id))
+
+    def _team_roles(self, team_id: str, user_id: str) -> str | None:
+        """The user's roles in the team, or ``None`` when they are not an active member."""
+        member = self._team_members.get((team_id, user_id))
+        return member["roles"] if member is not None and member["delete_at"] == 0 else None
+
+    def has_team_permission(self, session: Record, team_id: str, permission: str) -> bool:
+        """``SessionHasPermissionToTeam``: an empty team id grants nothing; then the caller's roles in the
+        team, then their system roles (an unknown team is no obstacle for a system role)."""
+        with self._lock:
+            if not team_id:
+                return False
+            return authz.session_has_permission_to_team(session, self._team_roles(team_id, session["user_id"]),
+                                                        permission, self._roles)
 
     # -- roles ---------------------------------------------------------------------------
 
