@@ -9,7 +9,8 @@ WORKDIR /app
 COPY pyproject.toml README.md Procfile gunicorn.conf.py ./
 COPY bot ./bot
 COPY manifest ./manifest
-RUN pip install --no-cache-dir . \
+# Editable, so the package finds manifest/ beside it (bot.manifest.MANIFEST_PATH), for gunicorn and the CLI alike.
+RUN pip install --no-cache-dir -e . \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin sessionsbot
 
 USER 10001

@@ -5,12 +5,13 @@ from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from bot import clicks, health, metrics, slash
-from bot.buttons import ACTIONS_PATH, ButtonSigner
+from bot.buttons import ButtonSigner
 from bot.config import Settings, load_settings
 from bot.mattermost import MattermostAPI
 from bot.effects import Effects
 from bot.health import Readiness
 from bot.logs import configure_logging, init_request_ids
+from bot.manifest import Manifest, load_manifest
 from bot.ratelimit import RevokeLimiter
 from bot.parts import BotParts
 from bot.service import SessionsService
@@ -19,9 +20,12 @@ from bot.service import SessionsService
 MAX_REQUEST_BYTES = 64 * 1024
 
 
-def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = None) -> Flask:
-    """Build the bot's Flask app; settings are read from the environment when not given."""
+def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = None,
+               manifest: Manifest | None = None) -> Flask:
+    """Build the bot's Flask app; settings are read from the environment and the manifest from
+    ``manifest/`` when not given. The manifest's paths are where the command and clicks are served."""
     settings = settings or load_settings()
+    manifest = manifest or load_manifest()
     configure_logging(settings.log_level)
     app = Flask(__name__)
     init_request_ids(app)
@@ -32,11 +36,11 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
         service=SessionsService(api, buttons=settings.bot_public_url is not None),
         effects=Effects(api, notify_targets=settings.notify_targets, audit_channel_id=settings.audit_channel_id),
         signer=ButtonSigner(settings.bot_secret.get_secret_value()),
-        action_url=(settings.bot_public_url or "") + ACTIONS_PATH,
+        action_url=manifest.actions_url(settings.bot_public_url) if settings.bot_public_url else "",
         limiter=RevokeLimiter(settings.revoke_rate_limit, settings.rate_limit_storage_uri.get_secret_value()),
     )
-    app.register_blueprint(slash.blueprint)
-    app.register_blueprint(clicks.blueprint)
+    app.register_blueprint(slash.blueprint(manifest.url_path))
+    app.register_blueprint(clicks.blueprint(manifest.actions_path))
     app.register_error_handler(HTTPException, slash.plain_error)
     app.extensions["sessions_bot_readiness"] = Readiness(api)
     app.register_blueprint(health.blueprint)

@@ -18,8 +18,6 @@ from bot.commands import Cancel, Command, RevokeAll, RevokeSession, UserRef
 from bot.errors import ExpiredButton, ForeignButton, ForgedButton
 from bot.replies import Attachment
 
-#: Where Mattermost posts clicks, below ``BOT_PUBLIC_URL``.
-ACTIONS_PATH = "/actions"
 #: How long a button works after it was shown.
 BUTTON_LIFETIME_S = 15 * 60
 _SALT = "sessions-bot/button/v1"

@@ -13,19 +13,14 @@ import logging
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from bot import metrics, render
-from bot.buttons import ACTIONS_PATH
 from bot.errors import BotError
 from bot.model import is_id
 from bot.parts import BotParts
 from bot.service import Invocation
-from bot.slash import rate_limited, refused_event, run, signed_attachments
+from bot.slash import rate_limited, refused_event, run, signed_attachments, unexpected
 
 log = logging.getLogger(__name__)
 
-blueprint = Blueprint("clicks", __name__)
-
-
-@blueprint.post(ACTIONS_PATH)
 def button_clicked() -> Response:
     """Run the command a signed button carries, for the clicker, if everything still allows it."""
     if request.mimetype != "application/json":
@@ -61,3 +56,10 @@ def button_clicked() -> Response:
             log.warning("could not show buttons after a click: %s", type(error).__name__)
     return jsonify(ephemeral_text=outcome.reply.text)
 
+
+def blueprint(path: str) -> Blueprint:
+    """The button endpoint, served at ``path`` (the manifest's ``actions_path``)."""
+    routes = Blueprint("clicks", __name__)
+    routes.add_url_rule(path, view_func=button_clicked, methods=["POST"])
+    routes.register_error_handler(Exception, lambda error: unexpected(error, lambda text: jsonify(ephemeral_text=text)))
+    return routes

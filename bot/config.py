@@ -4,13 +4,15 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot import ratelimit
+
+S = TypeVar("S", bound=BaseSettings)
 
 #: Mattermost gives an integration 30 s (OutgoingIntegrationRequestsTimeout) before failing the command.
 MATTERMOST_COMMAND_TIMEOUT_S = 30.0
@@ -44,25 +46,18 @@ def _http_url(value: str) -> str:
     return value.strip().rstrip("/")
 
 
-class Settings(BaseSettings):
-    """Every setting of the bot; environment variable names are the field names in upper case."""
+class MattermostSettings(BaseSettings):
+    """What talking to Mattermost needs: enough for ``sessions-bot install``, before any command token exists.
+
+    Environment variable names are the field names in upper case; other variables are ignored.
+    """
 
     model_config = SettingsConfigDict(case_sensitive=False, frozen=True, extra="ignore")
 
     mattermost_url: str = Field(description="Base URL of the Mattermost server, e.g. https://chat.example.com")
     mattermost_token: SecretStr = Field(description="The bot account's personal access token")
-    slash_command_tokens: Annotated[tuple[str, ...], NoDecode] = Field(
-        description="Comma-separated tokens of the registered /sessions commands (one per team)", repr=False
-    )
-    bot_secret: SecretStr = Field(description="Key for everything the bot signs (at least 32 characters)")
     mattermost_timeout_s: float = Field(default=5.0, gt=0, le=MATTERMOST_COMMAND_TIMEOUT_S / 3)
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     bot_public_url: str | None = Field(default=None, description="Base URL Mattermost reaches the bot at; enables buttons")
-    notify_targets: bool = Field(default=True, description="Direct-message users whose sessions someone else revoked")
-    audit_channel_id: str | None = Field(default=None, description="Channel that also gets a line for every audited action")
-    revoke_rate_limit: str = Field(default=ratelimit.DEFAULT_LIMIT, description="Revoking actions allowed per user")
-    rate_limit_storage_uri: SecretStr = Field(default=SecretStr(ratelimit.DEFAULT_STORAGE_URI), description="memory:// or redis://…")
-    metrics_token: SecretStr | None = Field(default=None, description="Bearer token /metrics requires, when set")
 
     @field_validator("mattermost_url")
     @classmethod
@@ -75,6 +70,40 @@ class Settings(BaseSettings):
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
         return _http_url(str(value))
+
+    @field_validator("mattermost_token")
+    @classmethod
+    def _token_present(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().strip():
+            raise ValueError("must not be empty")
+        return SecretStr(value.get_secret_value().strip())
+
+    @property
+    def server(self) -> ServerAddress:
+        """The Mattermost server address, with the API base path appended."""
+        parts = urlsplit(self.mattermost_url)
+        default_port = 443 if parts.scheme == "https" else 80
+        return ServerAddress(
+            scheme=parts.scheme,
+            host=parts.hostname or "",
+            port=parts.port or default_port,
+            basepath=parts.path.rstrip("/") + "/api/v4",
+        )
+
+
+class Settings(MattermostSettings):
+    """Every setting of the running bot: the Mattermost ones plus what serving commands needs."""
+
+    slash_command_tokens: Annotated[tuple[str, ...], NoDecode] = Field(
+        description="Comma-separated tokens of the registered /sessions commands (one per team)", repr=False
+    )
+    bot_secret: SecretStr = Field(description="Key for everything the bot signs (at least 32 characters)")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    notify_targets: bool = Field(default=True, description="Direct-message users whose sessions someone else revoked")
+    audit_channel_id: str | None = Field(default=None, description="Channel that also gets a line for every audited action")
+    revoke_rate_limit: str = Field(default=ratelimit.DEFAULT_LIMIT, description="Revoking actions allowed per user")
+    rate_limit_storage_uri: SecretStr = Field(default=SecretStr(ratelimit.DEFAULT_STORAGE_URI), description="memory:// or redis://…")
+    metrics_token: SecretStr | None = Field(default=None, description="Bearer token /metrics requires, when set")
 
     @field_validator("audit_channel_id", mode="before")
     @classmethod
@@ -94,13 +123,6 @@ class Settings(BaseSettings):
     @classmethod
     def _limit_storage(cls, value: SecretStr) -> SecretStr:
         return SecretStr(ratelimit.validate_storage_uri(value.get_secret_value()))
-
-    @field_validator("mattermost_token")
-    @classmethod
-    def _token_present(cls, value: SecretStr) -> SecretStr:
-        if not value.get_secret_value().strip():
-            raise ValueError("must not be empty")
-        return SecretStr(value.get_secret_value().strip())
 
     @field_validator("slash_command_tokens", mode="before")
     @classmethod
@@ -123,18 +145,6 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
 
-    @property
-    def server(self) -> ServerAddress:
-        """The Mattermost server address, with the API base path appended."""
-        parts = urlsplit(self.mattermost_url)
-        default_port = 443 if parts.scheme == "https" else 80
-        return ServerAddress(
-            scheme=parts.scheme,
-            host=parts.hostname or "",
-            port=parts.port or default_port,
-            basepath=parts.path.rstrip("/") + "/api/v4",
-        )
-
 
 def _describe(error: ValidationError) -> str:
     lines = []
@@ -145,12 +155,21 @@ def _describe(error: ValidationError) -> str:
     return "invalid configuration:\n" + "\n".join(lines)
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Read and validate the settings from the environment (``overrides`` win); raise ConfigError."""
+def _validated(kind: type[S], overrides: dict[str, object]) -> S:
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         raise ConfigError(_describe(exc)) from None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate the settings from the environment (``overrides`` win); raise ConfigError."""
+    return _validated(Settings, overrides)
+
+
+def load_mattermost_settings(**overrides: object) -> MattermostSettings:
+    """Read and validate only what talking to Mattermost needs (``overrides`` win); raise ConfigError."""
+    return _validated(MattermostSettings, overrides)
 
 
 def load_settings_or_exit() -> Settings:

@@ -28,7 +28,7 @@ from mattermostdriver.exceptions import (
 from requests.adapters import HTTPAdapter
 
 from bot import metrics
-from bot.config import Settings
+from bot.config import MattermostSettings
 from bot.errors import BotTokenRejected, MattermostUnreachable, UpstreamMalformed, UpstreamRejected
 from bot.model import Session, User
 
@@ -108,7 +108,7 @@ def _error_id(response: requests.Response | None) -> str:
 class MattermostAPI:
     """The handful of Mattermost calls the bot makes, as typed values and ``bot.errors`` exceptions."""
 
-    def __init__(self, settings: Settings, http: requests.Session | None = None) -> None:
+    def __init__(self, settings: MattermostSettings, http: requests.Session | None = None) -> None:
         server = settings.server
         self._timeout = settings.mattermost_timeout_s
         self._driver = Driver(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 import logging
-from typing import Any
+from typing import Any, Callable
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -26,8 +26,6 @@ from bot.replies import Reply
 from bot.service import Invocation, Outcome
 
 log = logging.getLogger(__name__)
-
-blueprint = Blueprint("slash", __name__)
 
 _FORM = "application/x-www-form-urlencoded"
 _SINGLE_FIELDS = ("token", "user_id", "text")
@@ -107,7 +105,6 @@ def ephemeral(text: str) -> Response:
     return jsonify(response_type="ephemeral", text=text)
 
 
-@blueprint.post("/slash/sessions")
 def sessions_command() -> Response:
     """Run ``/sessions <text>`` for the user Mattermost vouches for."""
     if request.mimetype != _FORM:
@@ -138,10 +135,17 @@ def sessions_command() -> Response:
     return jsonify(body)
 
 
-@blueprint.errorhandler(Exception)
-def _unexpected(error: Exception) -> Response:
-    """HTTP errors keep their status; anything else becomes a friendly reply, never a 500 page."""
+def unexpected(error: Exception, answer: Callable[[str], Response]) -> Response:
+    """HTTP errors keep their status; anything else is logged and becomes ``answer(friendly text)``, never a 500."""
     if isinstance(error, HTTPException):
         return plain_error(error)
     log.exception("unexpected error")
-    return ephemeral(render.internal_error(current_request_id()))
+    return answer(render.internal_error(current_request_id()))
+
+
+def blueprint(path: str) -> Blueprint:
+    """The slash command endpoint, served at ``path`` (the manifest's ``url_path``)."""
+    routes = Blueprint("slash", __name__)
+    routes.add_url_rule(path, view_func=sessions_command, methods=["POST"])
+    routes.register_error_handler(Exception, lambda error: unexpected(error, ephemeral))
+    return routes

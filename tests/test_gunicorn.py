@@ -134,3 +134,10 @@ def test_dockerfile_runs_the_procfile_command_as_a_non_root_user():
     assert json.loads(cmd.removeprefix("CMD ")) == ["gunicorn", *procfile_command()[1:]]
     user = next(line for line in dockerfile.splitlines() if line.startswith("USER "))
     assert user.split()[1] not in ("root", "0")
+
+
+def test_the_image_keeps_the_manifest_beside_the_package_it_installs():
+    lines = (ROOT / "Dockerfile").read_text().splitlines()
+    assert "COPY manifest ./manifest" in lines and "COPY bot ./bot" in lines
+    install = next(line for line in lines if line.startswith("RUN pip install"))
+    assert " -e . " in install + " "

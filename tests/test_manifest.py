@@ -6,6 +6,7 @@ as the server's Go ``len`` does, plus the bot's own: a lowercase trigger and met
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,6 @@ from typing import Any
 import pytest
 
 from bot.app import create_app
-from bot.buttons import ACTIONS_PATH
 from bot.manifest import MANIFEST_PATH, BadPublicURL, Manifest, ManifestError, load_manifest, parse_manifest
 from tests.support.settings import bot_settings
 
@@ -66,11 +66,19 @@ def test_the_manifest_is_found_relative_to_the_package() -> None:
     assert load_manifest(MANIFEST_PATH) == load_manifest()
 
 
-def test_the_manifest_paths_are_the_ones_the_bot_serves(manifest: Manifest) -> None:
+def test_the_bot_serves_the_command_and_clicks_at_the_manifest_paths(manifest: Manifest) -> None:
+    moved = dataclasses.replace(manifest, url_path="/hooks/mattermost/sessions", actions_path="/hooks/mattermost/clicks")
+    app = create_app(bot_settings("http://127.0.0.1:9", "bot-token", bot_public_url="https://bot.example.com/base"),
+                     manifest=moved)
+    post_routes = {rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())}
+    assert post_routes == {"/hooks/mattermost/sessions", "/hooks/mattermost/clicks"}
+    assert app.extensions["sessions_bot"].action_url == "https://bot.example.com/base/hooks/mattermost/clicks"
+
+
+def test_by_default_the_bot_serves_the_repository_manifest_paths(manifest: Manifest) -> None:
     app = create_app(bot_settings("http://127.0.0.1:9", "bot-token"))
     post_routes = {rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())}
-    assert {manifest.url_path, manifest.actions_path} <= post_routes
-    assert manifest.actions_path == ACTIONS_PATH
+    assert post_routes == {manifest.url_path, manifest.actions_path}
 
 
 # -- what it sends to Mattermost -----------------------------------------------------------
