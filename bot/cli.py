@@ -1,4 +1,5 @@
-"""The ``sessions-bot`` command line: ``demo`` (stand-in + real bot on loopback) and ``sandbox``."""
+"""The ``sessions-bot`` command line: ``install``, ``uninstall`` and ``check`` (registration), ``demo`` (stand-in +
+real bot on loopback) and ``sandbox``."""
 from __future__ import annotations
 
 import argparse
@@ -10,6 +11,7 @@ from contextlib import ExitStack
 from typing import Any, Callable, Sequence
 
 from bot.app import create_app
+from bot import registration_cli
 from bot.config import load_settings
 from bot.sandbox import SandboxServer, World, click_button, run_slash_command
 from bot.sandbox.background import BackgroundServer
@@ -170,14 +172,17 @@ def sandbox(port: int) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sessions-bot`` console script."""
-    parser = argparse.ArgumentParser(prog="sessions-bot", description=__doc__)
+    parser = argparse.ArgumentParser(prog="sessions-bot", description="Manage Mattermost login sessions from chat: register, check and try out the /sessions bot.")
     commands = parser.add_subparsers(dest="command", required=True)
+    registration_cli.add_parsers(commands)
     demo_parser = commands.add_parser("demo", help="play a scripted conversation against a Mattermost stand-in")
     demo_parser.add_argument("--interactive", action="store_true", help="type /sessions commands yourself")
     demo_parser.add_argument("--as", dest="username", default="alice", help="who you are in --interactive (default alice)")
     sandbox_parser = commands.add_parser("sandbox", help="run the Mattermost stand-in alone")
     sandbox_parser.add_argument("--port", type=int, default=8065)
     args = parser.parse_args(argv)
+    if args.command in ("install", "uninstall", "check"):
+        return registration_cli.run(args)
     if args.command == "demo":
         return demo(args.interactive, args.username)
     return sandbox(args.port)
