@@ -33,11 +33,14 @@ access_log_format = (
 
 
 def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature
-    """Validate the configuration once in the master, so a bad setting is one clear line, not a crash loop."""
+    """Validate the configuration and the manifest once in the master, so a bad one is one clear message,
+    not a crash loop."""
     from bot.config import load_settings_or_exit
+    from bot.manifest import load_manifest_or_exit
     from bot.metrics import clear_multiprocess_dir
 
     load_settings_or_exit()
+    load_manifest_or_exit()
     clear_multiprocess_dir()
 
 

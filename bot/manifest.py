@@ -11,6 +11,7 @@ lowercased, so a mixed-case one would never match again) and method ``P`` (the b
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
@@ -211,3 +212,12 @@ def load_manifest(path: Path | None = None) -> Manifest:
     except ValueError as exc:
         raise ManifestError(f"{source} is not valid JSON: {exc}") from None
     return parse_manifest(doc, str(source))
+
+
+def load_manifest_or_exit(path: Path | None = None) -> Manifest:
+    """The manifest, or print why not (no traceback) and exit with status 3, as a bad setting does."""
+    try:
+        return load_manifest(path)
+    except ManifestError as exc:
+        print(f"sessions-bot: {exc}", file=sys.stderr)
+        raise SystemExit(3) from None

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from bot.app import create_app
-from bot.manifest import MANIFEST_PATH, BadPublicURL, Manifest, ManifestError, load_manifest, parse_manifest
+from bot.manifest import (MANIFEST_PATH, BadPublicURL, Manifest, ManifestError, load_manifest, load_manifest_or_exit,
+                          parse_manifest)
 from tests.support.settings import bot_settings
 
 TEAM_ID = "t" * 26
@@ -193,3 +194,14 @@ def test_a_valid_manifest_elsewhere_loads(tmp_path: Path, document: dict[str, An
     other = tmp_path / "other.json"
     other.write_text(json.dumps(changed(document, "trigger", "signins")), encoding="utf-8")
     assert load_manifest(other).trigger == "signins"
+
+
+def test_a_broken_manifest_stops_the_start_with_one_clear_message(tmp_path: Path, capsys) -> None:
+    broken = tmp_path / "slash_command.json"
+    broken.write_text('{"trigger": "two words"}', encoding="utf-8")
+    with pytest.raises(SystemExit) as stopped:
+        load_manifest_or_exit(broken)
+    err = capsys.readouterr().err
+    assert stopped.value.code == 3
+    assert err.startswith(f"sessions-bot: {broken} is not a valid slash command manifest:") and "Traceback" not in err
+    assert "trigger: must not contain spaces" in err
