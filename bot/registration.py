@@ -17,11 +17,14 @@ teams of its channels (``GET /users/me/channels``).
 from __future__ import annotations
 
 import enum
+import json
 import re
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, Protocol
 from urllib.parse import quote, urlencode
+
+import requests
 
 from bot.config import Settings
 from bot.errors import BotError, BotTokenRejected, MattermostUnreachable, UpstreamMalformed, UpstreamRejected
@@ -33,6 +36,7 @@ from bot.model import User, is_id
 DEFAULT_CHANNEL = "town-square"
 _TEAM_NAME = re.compile(r"[a-z0-9]+([a-z\-0-9]+|(__)?)[a-z0-9]+")  # model.IsValidTeamName (2 to 64)
 _DUPLICATE_TRIGGER = "api.command.duplicate_trigger.app_error"
+_NO_CHANNELS = "app.channel.get_channels.not_found.app_error"
 
 
 class RegistrationError(Exception):
@@ -176,10 +180,19 @@ class RegistrationAPI(MattermostAPI):
     def my_team_ids(self) -> list[str]:
         """The teams of the bot's channels (``GET /users/me/channels``), in the order first seen.
 
-        Mattermost answers an account in no channel at all with a broken body (``[`` and an error),
-        which surfaces here as ``UpstreamMalformed``.
+        Mattermost answers an account in no channel at all with a broken body (``[`` and its
+        ``app.channel.get_channels.not_found`` error), which means no teams; any other body that is
+        not JSON is ``UpstreamMalformed``.
         """
-        body = self._get_json("/users/me/channels")
+        body = self._call(lambda: self._driver.client.get("/users/me/channels"))
+        if isinstance(body, requests.Response):  # the driver hands back non-JSON answers raw
+            try:
+                error = json.loads(body.text[1:]) if body.text.startswith("[") else None
+            except ValueError:
+                error = None
+            if isinstance(error, dict) and error.get("id") == _NO_CHANNELS:
+                return []
+            raise UpstreamMalformed("GET /users/me/channels did not answer JSON")
         try:
             return list(dict.fromkeys(str(channel["team_id"]) for channel in body if channel["team_id"]))
         except (KeyError, TypeError):
