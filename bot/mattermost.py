@@ -8,6 +8,7 @@ twice). Every failure leaves this module as one of the ``bot.errors`` types.
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Any, Callable, Iterable, TypeVar
 from urllib.parse import quote
@@ -50,9 +51,17 @@ _DRIVER_ERRORS: dict[int, type[requests.HTTPError]] = {
 }
 
 
-def new_http_session() -> requests.Session:
-    """A requests session with one bounded keep-alive pool and no automatic retries."""
+def new_http_session(base_url: str) -> requests.Session:
+    """A requests session for ``base_url``: one bounded keep-alive pool and no automatic retries.
+
+    The environment (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``…) is read here, once:
+    requests would otherwise re-scan it on every call, which cost more than half a millisecond per
+    command in the benchmark.
+    """
     http = requests.Session()
+    http.trust_env = False
+    http.proxies = requests.utils.get_environ_proxies(base_url)
+    http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
     adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
     http.mount("http://", adapter)
     http.mount("https://", adapter)
@@ -88,7 +97,6 @@ class PooledClient(Client):
                 data=data,
                 files=files,
                 timeout=self.request_timeout,
-                verify=self._verify,
             )
             call.status = response.status_code
         if response.status_code >= 400:
@@ -119,7 +127,7 @@ class MattermostAPI:
                 "basepath": server.basepath,
                 "token": settings.mattermost_token.get_secret_value(),
                 "request_timeout": settings.mattermost_timeout_s,
-                "http": http or new_http_session(),
+                "http": http or new_http_session(settings.mattermost_url),
             },
             client_cls=PooledClient,
         )

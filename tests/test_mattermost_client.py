@@ -125,3 +125,15 @@ def test_a_closed_port_raises_unreachable():
     api = MattermostAPI(bot_settings("http://127.0.0.1:9", "bot-token", mattermost_timeout_s=0.5))
     with pytest.raises(MattermostUnreachable, match="connection failed"):
         api.sessions("u" * 26)
+
+
+def test_the_proxy_and_ca_settings_are_read_from_the_environment_once(monkeypatch):
+    from bot.mattermost import new_http_session
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/company-ca.pem")
+    http = new_http_session("https://chat.example.com")
+    assert http.proxies.get("https") == "http://proxy.internal:3128" and http.verify == "/etc/ssl/company-ca.pem"
+    assert http.trust_env is False  # so requests does not scan the environment again on every call
+    assert new_http_session("https://localhost:8065").proxies == {}

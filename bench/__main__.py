@@ -1,0 +1,229 @@
+"""``python -m bench [--requests N] [--concurrency C] [--json]``: the bot against the floor of its own stack.
+
+One run on loopback: the Mattermost stand-in (a forked gunicorn process), the bot exactly as the
+Procfile runs it, and a trivial Flask route under the same gunicorn configuration. For each scenario
+it prints requests/s, p50/p95/p99 latency, errors, Mattermost calls per command and the TCP
+connections the bot opened to Mattermost; then the floor (the trivial route, and the raw Mattermost
+calls the command needs made directly with mattermostdriver), the ratios bot/floor, the workers'
+peak memory, and the in-process timings of rendering and of the permission check.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import secrets
+import sys
+import threading
+from dataclasses import asdict, dataclass
+from typing import Any, Callable
+from unittest import mock
+
+import mattermostdriver.client
+import requests
+from mattermostdriver import Driver
+
+from bench import micro
+from bench.load import LoadResult, drive
+from bench.servers import Gunicorn, StandIn
+from bot.model import User
+from bot.sandbox.world import World
+
+COMMAND_TOKEN = "benchcommandtoken0000000000"
+WORKERS, THREADS = 2, 8
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One kind of command: who types what (per request index), and what a right answer starts with."""
+
+    name: str
+    form: Callable[[int], dict[str, str]]
+    expect: str
+
+
+@dataclass
+class Row:
+    """A measured scenario."""
+
+    name: str
+    load: LoadResult
+    upstream_calls_per_command: float
+    connections_opened: int
+
+
+class Fixture:
+    """The seeded installation plus ``users`` extra users with three sessions each (for revoking)."""
+
+    def __init__(self, users: int) -> None:
+        self.world = World.seeded()
+        self.channel = self.world.channel_by_name("town-square")
+        self.bench_users = []
+        for index in range(users):
+            user = self.world.add_user(f"bench{index}", "system_user")
+            sessions = [self.world.add_session(user["id"]) for _ in range(3)]
+            self.bench_users.append((user, sessions))
+
+    def form(self, user: dict[str, Any], text: str) -> dict[str, str]:
+        """The form Mattermost posts when ``user`` types ``/sessions text`` in town-square."""
+        team = self.world.team
+        return {
+            "token": COMMAND_TOKEN, "team_id": team["id"], "team_domain": team["name"],
+            "channel_id": self.channel["id"], "channel_name": self.channel["name"], "user_id": user["id"],
+            "user_name": user["username"], "command": "/sessions", "text": text,
+            "trigger_id": secrets.token_hex(13),
+            "response_url": f"{self.world.site_url}/hooks/commands/{secrets.token_hex(13)}",
+        }
+
+    def scenarios(self) -> list[Scenario]:
+        alice, manager = (self.world.user_by_username(name) for name in ("alice", "usermanager"))
+        return [
+            Scenario("list (self)", lambda i: self.form(alice, "list"), "#### Your sessions"),
+            Scenario("list @alice (admin)", lambda i: self.form(manager, "list @alice"), "#### @alice's sessions"),
+            Scenario("revoke <id> (self)",
+                     lambda i: self.form(self.bench_users[i][0], f"revoke {self.bench_users[i][1][0]['id']}"), "✅"),
+            Scenario("revoke-all --yes (self)", lambda i: self.form(self.bench_users[i][0], "revoke-all --yes"), "✅"),
+        ]
+
+
+def _answered(expect: str) -> Callable[[requests.Response], bool]:
+    return lambda response: response.status_code == 200 and response.json().get("text", "").startswith(expect)
+
+
+def run_scenario(bot_url: str, standin: StandIn, scenario: Scenario, total: int, concurrency: int) -> Row:
+    """Drive one scenario against the bot; the stand-in's counters give its upstream calls and connections."""
+    good = _answered(scenario.expect)
+    standin.stats(reset=True)
+    load = drive(lambda http, i: good(http.post(bot_url + "/slash/sessions", data=scenario.form(i), timeout=35)),
+                 total, concurrency)
+    stats = standin.stats()
+    return Row(scenario.name, load, stats["requests"] / total, stats["connections"])
+
+
+class _ThreadSessions:
+    """Stands in for the ``requests`` module inside mattermostdriver: each thread's calls go through its
+    own keep-alive session, so the floor is not paying for a new TCP connection per call."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def __getattr__(self, method: str) -> Any:
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return getattr(self._local.session, method)
+
+
+def upstream_floor(standin: StandIn, calls: Callable[[Driver], None], total: int, concurrency: int) -> LoadResult:
+    """The raw Mattermost calls of one command, made with mattermostdriver on keep-alive sessions."""
+    drivers = threading.local()
+
+    def send(_http: requests.Session, _index: int) -> bool:
+        if not hasattr(drivers, "driver"):
+            drivers.driver = Driver({"url": "127.0.0.1", "port": standin.port, "scheme": "http",
+                                     "token": standin.world.bot_token})
+            drivers.driver.client.token = standin.world.bot_token
+        calls(drivers.driver)
+        return True
+
+    with mock.patch.object(mattermostdriver.client, "requests", _ThreadSessions()):
+        return drive(send, total, concurrency)
+
+
+def trivial_floor(env: dict[str, str], total: int, concurrency: int) -> LoadResult:
+    """A route that answers a constant ephemeral reply, under the bot's gunicorn configuration."""
+    form = {"token": COMMAND_TOKEN, "text": "list"}
+    with Gunicorn("bench.trivial:app", env, WORKERS, THREADS) as trivial:
+        drive(lambda http, i: http.post(trivial.url + "/slash/sessions", data=form).ok, concurrency * 4, concurrency)
+        return drive(lambda http, i: http.post(trivial.url + "/slash/sessions", data=form, timeout=35).ok,
+                     total, concurrency)
+
+
+def measure(total: int, concurrency: int) -> dict[str, Any]:
+    """Run every measurement and return the results as plain data."""
+    fixture = Fixture(users=total)
+    world = fixture.world
+    alice, manager = (world.user_by_username(name) for name in ("alice", "usermanager"))
+    with StandIn(world) as standin:
+        env = {"MATTERMOST_URL": standin.url, "MATTERMOST_TOKEN": world.bot_token, "SLASH_COMMAND_TOKENS": COMMAND_TOKEN,
+               "BOT_SECRET": secrets.token_urlsafe(32), "LOG_LEVEL": "WARNING"}
+        with Gunicorn("bot.wsgi:app", env, WORKERS, THREADS) as bot:
+            scenarios = fixture.scenarios()
+            drive(lambda http, i: _answered(scenarios[0].expect)(http.post(bot.url + "/slash/sessions",
+                                                                          data=scenarios[0].form(i))), concurrency * 4,
+                  concurrency)  # warm-up: connections, role cache
+            rows = [run_scenario(bot.url, standin, scenario, total, concurrency) for scenario in scenarios]
+            rss = bot.worker_peak_rss_mb()
+        floors = {
+            "list (self)": upstream_floor(standin, lambda d: d.users.get_user_sessions(alice["id"]), total, concurrency),
+            "list @alice (admin)": upstream_floor(standin, lambda d: (d.users.get_user_by_username("alice"),
+                                                                      d.users.get_user(manager["id"]),
+                                                                      d.users.get_user_sessions(alice["id"])),
+                                                  total, concurrency),
+        }
+        permission = micro.permission_check(standin.url, world.bot_token, frozenset({"system_user",
+                                                                                     "system_user_manager"}),
+                                            User.from_api(alice))
+    trivial = trivial_floor(env, total, concurrency)
+    return {
+        "requests": total, "concurrency": concurrency, "workers": WORKERS, "threads": THREADS,
+        "scenarios": [{"name": r.name, **_load(r.load), "upstream_calls_per_command": r.upstream_calls_per_command,
+                       "connections_opened": r.connections_opened} for r in rows],
+        "floor": {"trivial_route": _load(trivial), "upstream": {name: _load(f) for name, f in floors.items()}},
+        "ratios": {name: {"p50_vs_floor": row.load.p50_ms / (trivial.p50_ms + floors[name].p50_ms),
+                          "throughput_vs_trivial": row.load.rps / trivial.rps}
+                   for row in rows for name in [row.name] if name in floors},
+        "worker_peak_rss_mb": rss,
+        "render_2000_sessions": micro.render_big_list(),
+        "permission_check": permission,
+    }
+
+
+def _load(result: LoadResult) -> dict[str, float]:
+    return {"rps": result.rps, **{k: v for k, v in asdict(result).items() if k != "seconds"}}
+
+
+def table(results: dict[str, Any]) -> str:
+    """The results as a Markdown table plus a few lines, as the README shows them."""
+    lines = [f"{results['requests']} requests per scenario, {results['concurrency']} concurrent clients, "
+             f"bot: {results['workers']} gunicorn workers × {results['threads']} threads", "",
+             "| Scenario | req/s | p50 ms | p95 ms | p99 ms | errors | Mattermost calls/command | connections opened |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in results["scenarios"]:
+        lines.append(f"| {row['name']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
+                     f"{row['p99_ms']:.1f} | {row['errors']} | {row['upstream_calls_per_command']:.2f} | "
+                     f"{row['connections_opened']} |")
+    trivial = results["floor"]["trivial_route"]
+    lines.append(f"| floor (a): trivial route | {trivial['rps']:.0f} | {trivial['p50_ms']:.1f} | "
+                 f"{trivial['p95_ms']:.1f} | {trivial['p99_ms']:.1f} | {trivial['errors']} | 0 | – |")
+    for name, floor in results["floor"]["upstream"].items():
+        lines.append(f"| floor (b): raw calls of {name} | {floor['rps']:.0f} | {floor['p50_ms']:.1f} | "
+                     f"{floor['p95_ms']:.1f} | {floor['p99_ms']:.1f} | {floor['errors']} | – | – |")
+    lines.append("")
+    for name, ratio in results["ratios"].items():
+        lines.append(f"{name}: p50 = {ratio['p50_vs_floor']:.2f} × floor (a)+(b); "
+                     f"throughput = {ratio['throughput_vs_trivial']:.0%} of the trivial route")
+    render_2000 = results["render_2000_sessions"]
+    permission = results["permission_check"]
+    lines += [
+        "worker peak RSS: " + ", ".join(f"{mb:.1f} MiB" for mb in results["worker_peak_rss_mb"]),
+        f"render 2,000 sessions: table {render_2000['table_ms']:.1f} ms ({render_2000['table_chars']} chars, "
+        f"limit {render_2000['mattermost_limit_chars']}), cards with signed buttons "
+        f"{render_2000['cards_with_signed_buttons_ms']:.1f} ms",
+        f"permission check: cold role cache {permission['cold_ms']:.2f} ms, warm {permission['warm_ms'] * 1000:.0f} µs",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, measure, print the table (or JSON)."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=400, help="requests per scenario (default 400)")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    results = measure(args.requests, args.concurrency)
+    print(json.dumps(results, indent=2) if args.json else table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
