@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import secrets
 import sys
 import threading
+import time
 from dataclasses import asdict, dataclass
 from typing import Any, Callable
 from unittest import mock
@@ -30,6 +32,7 @@ from bot.sandbox.world import World
 
 COMMAND_TOKEN = "benchcommandtoken0000000000"
 WORKERS, THREADS = 2, 8
+CORES = os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class Row:
     load: LoadResult
     upstream_calls_per_command: float
     connections_opened: int
+    cpu_ms_per_command: dict[str, float]
 
 
 class Fixture:
@@ -89,14 +93,30 @@ def _answered(expect: str) -> Callable[[requests.Response], bool]:
     return lambda response: response.status_code == 200 and response.json().get("text", "").startswith(expect)
 
 
-def run_scenario(bot_url: str, standin: StandIn, scenario: Scenario, total: int, concurrency: int) -> Row:
-    """Drive one scenario against the bot; the stand-in's counters give its upstream calls and connections."""
+def _cpu(bot: Gunicorn, standin: StandIn) -> dict[str, float]:
+    return {"bot": bot.cpu_seconds(), "stand-in": standin.cpu_seconds(), "clients": time.process_time()}
+
+
+def warm_up(bot_url: str, fixture: Fixture, concurrency: int) -> None:
+    """Open the connections and fill each worker's caches (role definitions, the bot's own id) first."""
+    alice, manager = (fixture.world.user_by_username(name) for name in ("alice", "usermanager"))
+    forms = [fixture.form(alice, "list"), fixture.form(manager, "list @alice"), fixture.form(alice, "revoke zzzzzzzz")]
+    drive(lambda http, i: http.post(bot_url + "/slash/sessions", data=forms[i % len(forms)]).ok,
+          concurrency * 4 * len(forms), concurrency)
+
+
+def run_scenario(bot: Gunicorn, standin: StandIn, scenario: Scenario, total: int, concurrency: int) -> Row:
+    """Drive one scenario against the bot; the stand-in's counters give its upstream calls and connections,
+    and ``/proc`` the CPU each side spent per command."""
     good = _answered(scenario.expect)
     standin.stats(reset=True)
-    load = drive(lambda http, i: good(http.post(bot_url + "/slash/sessions", data=scenario.form(i), timeout=35)),
+    before = _cpu(bot, standin)
+    load = drive(lambda http, i: good(http.post(bot.url + "/slash/sessions", data=scenario.form(i), timeout=35)),
                  total, concurrency)
+    after = _cpu(bot, standin)
     stats = standin.stats()
-    return Row(scenario.name, load, stats["requests"] / total, stats["connections"])
+    cpu = {side: (after[side] - before[side]) * 1000 / total for side in after}
+    return Row(scenario.name, load, stats["requests"] / total, stats["connections"], cpu)
 
 
 class _ThreadSessions:
@@ -128,13 +148,17 @@ def upstream_floor(standin: StandIn, calls: Callable[[Driver], None], total: int
         return drive(send, total, concurrency)
 
 
-def trivial_floor(env: dict[str, str], total: int, concurrency: int) -> LoadResult:
-    """A route that answers a constant ephemeral reply, under the bot's gunicorn configuration."""
+def trivial_floor(env: dict[str, str], total: int, concurrency: int) -> tuple[LoadResult, dict[str, float]]:
+    """A route that answers a constant ephemeral reply, under the bot's gunicorn configuration; its load
+    and the CPU (ms per request) of the server and the clients."""
     form = {"token": COMMAND_TOKEN, "text": "list"}
     with Gunicorn("bench.trivial:app", env, WORKERS, THREADS) as trivial:
         drive(lambda http, i: http.post(trivial.url + "/slash/sessions", data=form).ok, concurrency * 4, concurrency)
-        return drive(lambda http, i: http.post(trivial.url + "/slash/sessions", data=form, timeout=35).ok,
+        before = (trivial.cpu_seconds(), time.process_time())
+        load = drive(lambda http, i: http.post(trivial.url + "/slash/sessions", data=form, timeout=35).ok,
                      total, concurrency)
+        after = (trivial.cpu_seconds(), time.process_time())
+    return load, {"bot": (after[0] - before[0]) * 1000 / total, "clients": (after[1] - before[1]) * 1000 / total}
 
 
 def measure(total: int, concurrency: int) -> dict[str, Any]:
@@ -147,10 +171,8 @@ def measure(total: int, concurrency: int) -> dict[str, Any]:
                "BOT_SECRET": secrets.token_urlsafe(32), "LOG_LEVEL": "WARNING"}
         with Gunicorn("bot.wsgi:app", env, WORKERS, THREADS) as bot:
             scenarios = fixture.scenarios()
-            drive(lambda http, i: _answered(scenarios[0].expect)(http.post(bot.url + "/slash/sessions",
-                                                                          data=scenarios[0].form(i))), concurrency * 4,
-                  concurrency)  # warm-up: connections, role cache
-            rows = [run_scenario(bot.url, standin, scenario, total, concurrency) for scenario in scenarios]
+            warm_up(bot.url, fixture, concurrency)
+            rows = [run_scenario(bot, standin, scenario, total, concurrency) for scenario in scenarios]
             rss = bot.worker_peak_rss_mb()
         floors = {
             "list (self)": upstream_floor(standin, lambda d: d.users.get_user_sessions(alice["id"]), total, concurrency),
@@ -162,14 +184,17 @@ def measure(total: int, concurrency: int) -> dict[str, Any]:
         permission = micro.permission_check(standin.url, world.bot_token, frozenset({"system_user",
                                                                                      "system_user_manager"}),
                                             User.from_api(alice))
-    trivial = trivial_floor(env, total, concurrency)
+    trivial, trivial_cpu = trivial_floor(env, total, concurrency)
     return {
-        "requests": total, "concurrency": concurrency, "workers": WORKERS, "threads": THREADS,
+        "requests": total, "concurrency": concurrency, "workers": WORKERS, "threads": THREADS, "cores": CORES,
         "scenarios": [{"name": r.name, **_load(r.load), "upstream_calls_per_command": r.upstream_calls_per_command,
-                       "connections_opened": r.connections_opened} for r in rows],
-        "floor": {"trivial_route": _load(trivial), "upstream": {name: _load(f) for name, f in floors.items()}},
+                       "connections_opened": r.connections_opened, "cpu_ms_per_command": r.cpu_ms_per_command}
+                      for r in rows],
+        "floor": {"trivial_route": _load(trivial), "trivial_route_cpu_ms": trivial_cpu, "upstream": {name: _load(f) for name, f in floors.items()}},
         "ratios": {name: {"p50_vs_floor": row.load.p50_ms / (trivial.p50_ms + floors[name].p50_ms),
-                          "throughput_vs_trivial": row.load.rps / trivial.rps}
+                          "throughput_vs_trivial": row.load.rps / trivial.rps,
+                          "throughput_vs_cpu_ceiling": row.load.rps * sum(row.cpu_ms_per_command.values())
+                          / (1000 * CORES)}
                    for row in rows for name in [row.name] if name in floors},
         "worker_peak_rss_mb": rss,
         "render_2000_sessions": micro.render_big_list(),
@@ -181,26 +206,34 @@ def _load(result: LoadResult) -> dict[str, float]:
     return {"rps": result.rps, **{k: v for k, v in asdict(result).items() if k != "seconds"}}
 
 
+def _cpu_cell(cpu: dict[str, float]) -> str:
+    return ", ".join(f"{cpu.get(side, 0.0):.2f}" for side in ("bot", "stand-in", "clients"))
+
+
 def table(results: dict[str, Any]) -> str:
     """The results as a Markdown table plus a few lines, as the README shows them."""
     lines = [f"{results['requests']} requests per scenario, {results['concurrency']} concurrent clients, "
              f"bot: {results['workers']} gunicorn workers × {results['threads']} threads", "",
-             "| Scenario | req/s | p50 ms | p95 ms | p99 ms | errors | Mattermost calls/command | connections opened |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| Scenario | req/s | p50 ms | p95 ms | p99 ms | errors | Mattermost calls/command | connections opened "
+             "| CPU ms/command: bot, stand-in, clients |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---|"]
     for row in results["scenarios"]:
         lines.append(f"| {row['name']} | {row['rps']:.0f} | {row['p50_ms']:.1f} | {row['p95_ms']:.1f} | "
                      f"{row['p99_ms']:.1f} | {row['errors']} | {row['upstream_calls_per_command']:.2f} | "
-                     f"{row['connections_opened']} |")
+                     f"{row['connections_opened']} | {_cpu_cell(row['cpu_ms_per_command'])} |")
     trivial = results["floor"]["trivial_route"]
     lines.append(f"| floor (a): trivial route | {trivial['rps']:.0f} | {trivial['p50_ms']:.1f} | "
-                 f"{trivial['p95_ms']:.1f} | {trivial['p99_ms']:.1f} | {trivial['errors']} | 0 | – |")
+                 f"{trivial['p95_ms']:.1f} | {trivial['p99_ms']:.1f} | {trivial['errors']} | 0 | – | "
+                 f"{_cpu_cell(results['floor']['trivial_route_cpu_ms'])} |")
     for name, floor in results["floor"]["upstream"].items():
         lines.append(f"| floor (b): raw calls of {name} | {floor['rps']:.0f} | {floor['p50_ms']:.1f} | "
-                     f"{floor['p95_ms']:.1f} | {floor['p99_ms']:.1f} | {floor['errors']} | – | – |")
+                     f"{floor['p95_ms']:.1f} | {floor['p99_ms']:.1f} | {floor['errors']} | – | – | – |")
     lines.append("")
     for name, ratio in results["ratios"].items():
         lines.append(f"{name}: p50 = {ratio['p50_vs_floor']:.2f} × floor (a)+(b); "
-                     f"throughput = {ratio['throughput_vs_trivial']:.0%} of the trivial route")
+                     f"throughput = {ratio['throughput_vs_trivial']:.0%} of the trivial route, "
+                     f"{ratio['throughput_vs_cpu_ceiling']:.0%} of what {results['cores']} cores allow for the CPU "
+                     "all three sides spend per command")
     render_2000 = results["render_2000_sessions"]
     permission = results["permission_check"]
     lines += [

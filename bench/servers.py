@@ -52,6 +52,20 @@ def wait_until_up(url: str, timeout_s: float = 20.0) -> None:
             time.sleep(0.05)
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) used so far by process ``pid`` and its direct children (gunicorn's workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1] is the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 class ConnectionCounter:
     """WSGI middleware: counts requests and distinct client connections; serves the stats routes."""
 
@@ -120,6 +134,10 @@ class StandIn:
             os.kill(self._process.pid, signal.SIGTERM)
         self._process.join(timeout=10)
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the stand-in's processes."""
+        return tree_cpu_seconds(self._process.pid or 0)
+
     def stats(self, reset: bool = False) -> dict[str, int]:
         """Requests and connections since the last reset (and reset them when asked)."""
         response = requests.request("POST" if reset else "GET", self.url + (RESET_PATH if reset else STATS_PATH), timeout=5)
@@ -151,6 +169,11 @@ class Gunicorn:
             self._process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self._process.kill()
+
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the master and its workers."""
+        assert self._process is not None
+        return tree_cpu_seconds(self._process.pid)
 
     def worker_peak_rss_mb(self) -> list[float]:
         """Peak resident memory (VmHWM) of each worker process, in MiB (Linux ``/proc``)."""
