@@ -1,4 +1,5 @@
-"""The REST API v4 endpoints the bot uses, answering like Mattermost's ``api4`` handlers.
+"""The REST API v4 endpoints the bot uses, answering like Mattermost's ``api4`` handlers, and the command
+webhooks behind ``response_url`` (``hooks.py``).
 
 Sources: MM ``server/channels/api4/user.go`` (``getUser``, ``getUserByUsername``,
 ``getUserByEmail``, ``getSessions``, ``revokeSession``, ``revokeAllSessionsForUser``,
@@ -22,6 +23,7 @@ from .api_commands import add_command_routes
 from .api_messaging import add_messaging_routes
 from .flask_io import json_response as _json
 from .flask_io import require_user_id
+from .hooks import add_hook_routes
 from .ids import is_valid_id
 from .roles import MANAGE_SYSTEM
 from .views import role_view, session_view, user_view
@@ -85,7 +87,7 @@ def _body_array() -> list[str]:
 
 
 def create_api(world: World) -> Flask:
-    """A Flask app serving the stand-in's ``/api/v4`` endpoints from ``world``."""
+    """A Flask app serving the stand-in's ``/api/v4`` endpoints and ``/hooks/commands/{id}`` from ``world``."""
     app = Flask("mattermost_sandbox")
     app.url_rule_class = _ExactMethodsRule
     app.url_map.converters["re"] = _Pattern
@@ -108,6 +110,8 @@ def create_api(world: World) -> Flask:
         if request.url_rule is None:
             return  # the 404 catch-all needs no session
         g.request_id = world.new_request_id()
+        if not request.path.startswith(api + "/"):
+            return  # a command webhook: its id is the credential (APIHandlerTrustRequester)
         token, from_query = _bearer_token()
         session = world.authenticate(token) if token else None
         if session is None:
@@ -236,4 +240,5 @@ def create_api(world: World) -> Flask:
 
     add_messaging_routes(app, world, is_admin)
     add_command_routes(app, world)
+    add_hook_routes(app, world)
     return app

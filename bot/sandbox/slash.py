@@ -1,8 +1,10 @@
-"""What Mattermost does when someone types a custom slash command, and what they then see.
+"""What Mattermost does when someone types a custom slash command, and what they then see, right away or
+later through the command's ``response_url``.
 
-Sources (MATTERMOST.md §1.2–§1.4): MM ``server/channels/app/command.go``
+Sources (MATTERMOST.md §1.2–§1.5): MM ``server/channels/app/command.go``
 (``ExecuteCommand``, ``tryExecuteCustomCommand``, ``MentionsToTeamMembers``, ``DoCommandRequest``,
-``HandleCommandResponse``, ``HandleCommandResponsePost``), ``server/public/model/command_response.go``
+``HandleCommandResponse``, ``HandleCommandResponsePost``), ``server/channels/app/webhook.go``
+(``CreateCommandWebhook``, ``HandleCommandWebhook``), ``server/public/model/command_response.go``
 (``CommandResponseFromHTTPBody``), ``server/public/model/message_attachment.go``
 (``ParseMessageAttachment``) and ``server/public/model/command_args.go`` (``GenerateTriggerId``).
 """
@@ -20,7 +22,8 @@ from .posts import SLACK_ATTACHMENT
 from .wire import AppError, check_json_types
 from .world import World
 
-__all__ = ["MAX_INTEGRATION_RESPONSE_SIZE", "SlashResult", "run_registered_command", "run_slash_command"]
+__all__ = ["MAX_INTEGRATION_RESPONSE_SIZE", "SlashResult", "command_response_from_http_body", "post_hook_reply",
+           "run_registered_command", "run_slash_command"]
 _AT_MENTION = re.compile(r"\B@[A-Za-z0-9][A-Za-z0-9.\-_:]*", re.ASCII)
 _REMOTE_USERNAME = re.compile(r"[a-z0-9.\-_:]{1,64}")
 _RESTRICTED_USERNAMES = {"all", "channel", "matterbot", "system"}
@@ -83,16 +86,18 @@ def _mentions(world: World, text: str, team_id: str) -> dict[str, str]:
 
 
 def _command_form(world: World, token: str, user: dict[str, Any], text: str, channel: dict[str, Any],
-                  team: dict[str, Any], trigger: str, extra_fields: dict[str, str | list[str]] | None
+                  team: dict[str, Any], invocation: _Invocation, extra_fields: dict[str, str | list[str]] | None
                   ) -> list[tuple[str, str]]:
-    """The ``url.Values`` the server sends, in ``Encode()`` order (keys sorted)."""
+    """The ``url.Values`` the server sends, in ``Encode()`` order (keys sorted); ``response_url`` names a
+    command webhook made for this invocation."""
     values: dict[str, list[str]] = {
         "token": [token], "team_id": [team["id"]], "team_domain": [team["name"]],
         "channel_id": [channel["id"]], "channel_name": [channel["name"]], "user_id": [user["id"]],
-        "user_name": [user["username"]], "command": ["/" + trigger], "text": [text],
+        "user_name": [user["username"]], "command": ["/" + invocation.trigger], "text": [text],
         "trigger_id": [trigger_id(world, user["id"])],
-        "response_url": [f"{world.site_url}/hooks/commands/{world.new_id()}"],
     }
+    hook = world.create_command_webhook(invocation.user_id, invocation.channel_id, invocation.root_id)
+    values["response_url"] = [f"{world.site_url}/hooks/commands/{hook['id']}"]
     mentions = _mentions(world, text, team["id"])
     if mentions:
         values["user_mentions"] = list(mentions)
@@ -116,9 +121,16 @@ def _check_reply(doc: Any) -> dict[str, Any]:
     return doc
 
 
-def _parse_json_response(body: bytes) -> dict[str, Any]:
-    """``CommandResponseFromJSON``: invalid JSON, a non-object, or a wrongly typed field is an error."""
-    return _check_reply(json.loads(body))  # raises ValueError, including for an empty body
+def command_response_from_http_body(content_type: str, body: bytes) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """``CommandResponseFromHTTPBody``: the decoded ``CommandResponse`` (``None`` unless JSON) and the reply to post.
+
+    ``application/json`` is decoded with ``CommandResponseFromJSON``: invalid JSON (an empty body included),
+    a non-object or a wrongly typed field raises ``ValueError``. Any other type makes the body the text.
+    """
+    if content_type.split(";")[0].strip() == "application/json":
+        response = _check_reply(json.loads(body))
+        return response, response
+    return None, {"text": body.decode("utf-8", errors="replace")}
 
 
 @dataclass(frozen=True)
@@ -148,8 +160,7 @@ def _publish(world: World, invocation: _Invocation, reply: dict[str, Any]) -> _S
     (``CreatePost``'s checks apply); ``ephemeral`` or empty shows it to the invoker only, and only
     with text or attachments; any other ``response_type`` posts nothing. ``system_*`` types are refused.
     """
-    failed = _CommandFailed(f"Command '{invocation.trigger}' failed to post response. "
-                            "Please contact your System Administrator.")
+    failed = _CommandFailed(_post_failed(invocation.trigger).message)
     target = reply.get("channel_id") or ""
     post_type = reply.get("type") or ""
     if (target and not world.is_channel_member(target, invocation.user_id)) or post_type.startswith("system_"):
@@ -175,6 +186,11 @@ def _publish(world: World, invocation: _Invocation, reply: dict[str, Any]) -> _S
     except AppError:
         raise failed from None
     return _Shown(text, False, post["id"])
+
+
+def _post_failed(trigger: str) -> AppError:
+    """``api.command.execute_command.create_post_failed.app_error``: a reply could not be posted."""
+    return AppError("api.command.execute_command.create_post_failed.app_error", 500, (("Trigger", trigger),))
 
 
 def _respond(world: World, invocation: _Invocation, reply: dict[str, Any]
@@ -228,9 +244,9 @@ def run_slash_command(
     user = world.user_by_username(username)
     team = world.team_by_name(team_name)
     channel = world.channel_by_name(channel_name, team["id"])
-    form = _command_form(world, command_token, user, text, channel, team, trigger, extra_fields)
     root_id = (extra_fields or {}).get("root_id")
     invocation = _Invocation(user["id"], channel["id"], root_id if isinstance(root_id, str) else "", trigger)
+    form = _command_form(world, command_token, user, text, channel, team, invocation, extra_fields)
     headers = {"Accept": "application/json"}
     if command_token and send_auth_header:
         headers["Authorization"] = "Token " + command_token
@@ -272,14 +288,20 @@ def _interpret(world: World, invocation: _Invocation, answer: Answer) -> SlashRe
     if answer.status != 200:
         return outcome(None, f"Command with a trigger of '{invocation.trigger}' returned response "
                              f"{answer.status} {answer.reason}.")
-    if answer.content_type.split(";")[0].strip() == "application/json":
-        try:
-            response = _parse_json_response(answer.body)
-        except ValueError:
-            return outcome(None, failed)
-        reply = response
-    else:
-        response, reply = None, {"text": answer.body.decode("utf-8", errors="replace")}
+    try:
+        response, reply = command_response_from_http_body(answer.content_type, answer.body)
+    except ValueError:
+        return outcome(None, failed)
     shown, extra_ids, error = _respond(world, invocation, reply)
     return SlashResult(answer.status, answer.content_type, response, shown.text, shown.ephemeral, error,
                        answer.elapsed_s, shown.post_id, extra_ids)
+
+
+def post_hook_reply(world: World, hook: dict[str, Any], reply: dict[str, Any]) -> None:
+    """``HandleCommandResponse`` for a reply sent to a command webhook: posted like the command's own reply,
+    as the invoking user in the hook's channel and thread. :class:`AppError` 500 when a post fails (the
+    hook's arguments carry no command text, so the message names an empty trigger)."""
+    invocation = _Invocation(hook["user_id"], hook["channel_id"], hook["root_id"], "")
+    _shown, _extra_ids, error = _respond(world, invocation, reply)
+    if error is not None:
+        raise _post_failed("")

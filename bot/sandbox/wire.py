@@ -18,12 +18,16 @@ JSON_CONTENT_TYPE = "application/json"
 MESSAGES: dict[str, str] = {
     "api.context.404.app_error": "Sorry, we could not find the page.",
     "api.command.duplicate_trigger.app_error": "This trigger word is already in use. Please choose another word.",
+    "api.command.execute_command.create_post_failed.app_error": (
+        "Command '{Trigger}' failed to post response. Please contact your System Administrator."),
     "api.command.execute_command.not_found.app_error": (
         "Command with a trigger of '{Trigger}' not found. To send a message beginning with \"/\", "
         "try adding an empty space at the beginning of the message."),
     "api.command.team_mismatch.app_error": "Unable to update commands across teams.",
     "app.channel.get_by_name.missing.app_error": "Unable to find the existing channel.",
     "app.channel.get_channels.not_found.app_error": "No channels were found.",
+    "app.command_webhook.get.missing": "Unable to find the webhook.",
+    "app.command_webhook.try_use.invalid": "Invalid webhook.",
     "app.team.get_by_name.missing.app_error": "Unable to find the existing team.",
     "store.sql_command.save.get.app_error": "Unable to get the command.",
     "api.channel.create_direct_channel.invalid_user.app_error": "Invalid user ID for direct channel creation.",
@@ -53,6 +57,7 @@ MESSAGES: dict[str, str] = {
     "model.post.is_valid.message_length.app_error": (
         "Post Message property is longer than the maximum permitted length."),
     "model.post.is_valid.type.app_error": "Invalid type.",
+    "web.command_webhook.parse.app_error": "Unable to parse incoming data.",
 }
 
 

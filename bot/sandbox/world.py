@@ -18,6 +18,7 @@ from . import authz, seed
 from .exchanges import Exchange
 from .faults import Faults
 from .ids import is_valid_team_name, new_id
+from .command_webhooks import CommandWebhooks
 from .commands import Commands
 from .messaging import Messaging, copied
 from .roles import VIEW_MEMBERS, default_roles
@@ -52,9 +53,9 @@ def _is_expired(session: Record, now_ms: int) -> bool:
     return 0 < session["expires_at"] < now_ms
 
 
-class World(Messaging, Commands):
-    """A small Mattermost installation: teams with their channels, plus users, roles, sessions, posts and
-    custom slash commands. :attr:`team` is the first team; :meth:`add_team` makes more.
+class World(Messaging, Commands, CommandWebhooks):
+    """A small Mattermost installation: teams with their channels, plus users, roles, sessions, posts,
+    custom slash commands and their webhooks. :attr:`team` is the first team; :meth:`add_team` makes more.
 
     The clock starts at ``now_ms`` (default: the real time; kept as :attr:`started_ms`) and
     runs in real time; :meth:`advance` moves it forward. Ids come from
@@ -76,6 +77,7 @@ class World(Messaging, Commands):
         self._teams: dict[str, Record] = {}
         self._init_messaging()
         self._init_commands()
+        self._init_command_webhooks()
         self.team: Record = self._create_team(team_name)
         self.exchanges: list[Exchange] = []
         self.faults = Faults()
