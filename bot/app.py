@@ -1,13 +1,15 @@
 """The application factory: settings in, a ready Flask app out."""
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 from flask import Flask
 from werkzeug.exceptions import HTTPException
 
 from bot import clicks, health, metrics, slash
 from bot.buttons import ButtonSigner
 from bot.config import Settings, load_settings
-from bot.mattermost import MattermostAPI
+from bot.mattermost import POOL_SIZE, MattermostAPI
 from bot.effects import Effects
 from bot.health import Readiness
 from bot.logs import configure_logging, init_request_ids
@@ -38,6 +40,9 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
         signer=ButtonSigner(settings.bot_secret.get_secret_value()),
         action_url=manifest.actions_url(settings.bot_public_url) if settings.bot_public_url else "",
         limiter=RevokeLimiter(settings.revoke_rate_limit, settings.rate_limit_storage_uri.get_secret_value()),
+        # As many commands run at once as there are pooled connections to Mattermost; more wait their turn.
+        jobs=ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="sessions-command"),
+        reply_budget_s=settings.reply_budget_s,
     )
     app.register_blueprint(slash.blueprint(manifest.url_path))
     app.register_blueprint(clicks.blueprint(manifest.actions_path))

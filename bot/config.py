@@ -104,6 +104,13 @@ class Settings(MattermostSettings):
     revoke_rate_limit: str = Field(default=ratelimit.DEFAULT_LIMIT, description="Revoking actions allowed per user")
     rate_limit_storage_uri: SecretStr = Field(default=SecretStr(ratelimit.DEFAULT_STORAGE_URI), description="memory:// or redis://…")
     metrics_token: SecretStr | None = Field(default=None, description="Bearer token /metrics requires, when set")
+    reply_budget_s: float = Field(
+        default=2.5,
+        gt=0,
+        le=MATTERMOST_COMMAND_TIMEOUT_S / 3,
+        description="Seconds a command may run before the bot answers 'still working' and sends the result "
+        "later through the command's response_url (Mattermost fails a command after 30 s)",
+    )
 
     @field_validator("audit_channel_id", mode="before")
     @classmethod

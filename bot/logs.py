@@ -2,25 +2,55 @@
 
 A request's id comes from an incoming ``X-Request-Id`` header when it looks like one (a proxy's),
 otherwise it is generated; it is sent back in the response header, printed in gunicorn's access
-line and quoted to the user when the bot fails unexpectedly. No log line ever carries a token:
-nothing logs request forms, headers, or Mattermost's answers.
+line and quoted to the user when the bot fails unexpectedly; work handed to another thread keeps it
+(:func:`carrying_request_id`). No log line ever carries a token: nothing logs request forms, headers,
+or Mattermost's answers, and the id in a command webhook's path (a secret, which urllib3 logs at DEBUG
+with every request line) is blanked out.
 """
 from __future__ import annotations
 
 import logging
 import re
 import uuid
+from typing import Callable, ParamSpec, TypeVar
 
-from flask import Flask, Response, g, has_request_context, request
+from flask import Flask, Response, g, has_app_context, request
 from pythonjsonlogger.json import JsonFormatter
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+_HOOK_ID = re.compile(r"(/hooks/commands/)[^/\s\"'?#]+")
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def current_request_id() -> str:
-    """The id of the request being served, or ``-`` outside a request."""
-    return str(g.get("request_id", "-")) if has_request_context() else "-"
+    """The id of the request being served (or handed on to this thread), or ``-`` outside one."""
+    return str(g.get("request_id", "-")) if has_app_context() else "-"
+
+
+def carrying_request_id(app: Flask, work: Callable[P, T]) -> Callable[P, T]:
+    """``work``, made to run on another thread inside ``app``'s context and logging under the current request's id."""
+    request_id = current_request_id()
+
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        with app.app_context():
+            g.request_id = request_id
+            return work(*args, **kwargs)
+
+    return run
+
+
+class HookIdRedactor(logging.Filter):
+    """Blanks the id out of every ``/hooks/commands/<id>`` in a record's message (the id is a secret)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Always keep the record; rewrite its message when it names a command webhook."""
+        message = record.getMessage()
+        if "/hooks/commands/" in message:
+            record.msg, record.args = _HOOK_ID.sub(r"\1…", message), None
+        return True
 
 
 class RequestIdFilter(logging.Filter):
@@ -47,11 +77,15 @@ def json_handler() -> logging.Handler:
 
 
 def configure_logging(level: str) -> None:
-    """Send the bot's logs as JSON to stderr at ``level`` (once per process, unless the host configured logging)."""
+    """Send the bot's logs as JSON to stderr at ``level`` (once per process, unless the host configured logging),
+    and keep command webhook ids out of urllib3's request lines whoever writes them."""
     logger = logging.getLogger("bot")
     logger.setLevel(level)
     if not logger.handlers and not logging.getLogger().handlers:
         logger.addHandler(json_handler())
+    urllib3 = logging.getLogger("urllib3.connectionpool")
+    if not any(isinstance(f, HookIdRedactor) for f in urllib3.filters):
+        urllib3.addFilter(HookIdRedactor())
 
 
 def init_request_ids(app: Flask) -> None:

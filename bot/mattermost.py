@@ -39,6 +39,8 @@ T = TypeVar("T")
 ROLE_CACHE_SECONDS = 60.0
 #: Connections kept open to Mattermost per process (one per gunicorn thread is plenty).
 POOL_SIZE = 16
+#: How a command webhook is named in metrics; the real path holds the hook id, a secret (§1.5).
+HOOK_ENDPOINT = "/hooks/commands/{hook_id}"
 
 _DRIVER_ERRORS: dict[int, type[requests.HTTPError]] = {
     400: InvalidOrMissingParameters,
@@ -87,22 +89,28 @@ class PooledClient(Client):
     ) -> requests.Response:
         """Send one request; raise the driver's exception for the status, with the response attached."""
         base = self.url if basepath is None else f"{self._scheme}://{self._options['url']}:{self._port}{basepath}"
-        with metrics.upstream_call(method.upper(), endpoint) as call:
-            response = self._http.request(
-                method.upper(),
-                base + endpoint,
-                headers=self.auth_header(),
-                json=options,
-                params=params,
-                data=data,
-                files=files,
-                timeout=self.request_timeout,
-            )
-            call.status = response.status_code
-        if response.status_code >= 400:
-            error = _DRIVER_ERRORS.get(response.status_code, requests.HTTPError)
-            raise error(f"{method.upper()} {endpoint}: HTTP {response.status_code}", response=response)
-        return response
+        return _checked(method.upper(), endpoint, lambda: self._http.request(
+            method.upper(),
+            base + endpoint,
+            headers=self.auth_header(),
+            json=options,
+            params=params,
+            data=data,
+            files=files,
+            timeout=self.request_timeout,
+        ))
+
+
+def _checked(method: str, endpoint: str, send: Callable[[], requests.Response]) -> requests.Response:
+    """``send()`` timed as a call to ``endpoint``; an error status raises the driver's exception for it,
+    with the response attached."""
+    with metrics.upstream_call(method, endpoint) as call:
+        response = send()
+        call.status = response.status_code
+    if response.status_code >= 400:
+        error = _DRIVER_ERRORS.get(response.status_code, requests.HTTPError)
+        raise error(f"{method} {endpoint}: HTTP {response.status_code}", response=response)
+    return response
 
 
 def _error_id(response: requests.Response | None) -> str:
@@ -119,6 +127,8 @@ class MattermostAPI:
     def __init__(self, settings: MattermostSettings, http: requests.Session | None = None) -> None:
         server = settings.server
         self._timeout = settings.mattermost_timeout_s
+        self._site_url = settings.mattermost_url
+        self._http = http or new_http_session(settings.mattermost_url)
         self._driver = Driver(
             {
                 "scheme": server.scheme,
@@ -127,7 +137,7 @@ class MattermostAPI:
                 "basepath": server.basepath,
                 "token": settings.mattermost_token.get_secret_value(),
                 "request_timeout": settings.mattermost_timeout_s,
-                "http": http or new_http_session(settings.mattermost_url),
+                "http": self._http,
             },
             client_cls=PooledClient,
         )
@@ -248,3 +258,17 @@ class MattermostAPI:
         """``POST /posts/ephemeral``: a message with attachments only ``user_id`` sees (needs create_post_ephemeral)."""
         post = {"channel_id": channel_id, "message": message, "props": {"attachments": attachments}}
         self._call(lambda: self._driver.client.post("/posts/ephemeral", options={"user_id": user_id, "post": post}))
+
+    def respond(self, hook_id: str, body: dict[str, Any]) -> None:
+        """``POST /hooks/commands/{hook_id}`` under ``MATTERMOST_URL``: a late reply to a slash command (§1.5).
+
+        The path is outside ``/api/v4`` and needs no token: the hook id is the credential, so it is never
+        logged, and never sent anywhere but ``MATTERMOST_URL``. Same pooled session, timeout and errors as
+        the API calls.
+        """
+        url = f"{self._site_url}/hooks/commands/{quote(hook_id, safe='')}"
+
+        def send() -> requests.Response:
+            return self._http.post(url, json=body, timeout=self._timeout)
+
+        self._call(lambda: _checked("POST", HOOK_ENDPOINT, send))

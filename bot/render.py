@@ -56,6 +56,10 @@ TOKEN_NOTE = (
     "To cut a token off, disable or delete it (Profile → Security → Personal Access Tokens, "
     "or System Console → Users for admins)."
 )
+#: The immediate reply to a command that outlasts the reply budget; its result follows as another message.
+STILL_WORKING = (
+    "⏳ Still working on it… The result will appear here shortly: there is no need to run the command again."
+)
 SELF_REVOKE_NOTE = "This includes the session you are typing in: you will have to sign in again here too."
 
 USAGE = """**/sessions** shows where you are signed in to Mattermost and signs you out.

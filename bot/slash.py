@@ -4,12 +4,22 @@ Mattermost shows the user an error for any non-200 answer (../shared/MATTERMOST.
 request is authentic and well-formed the answer is always 200 with an ephemeral JSON body, even
 for refusals and upstream failures. Only requests that did not come from a configured command
 (bad token, wrong method or content type, oversized, no user) get a 4xx.
+
+Mattermost gives up on a command after 30 s (§1.2). The command runs on the app's thread pool and the
+request waits for it ``REPLY_BUDGET_S`` at most; past that the answer is "still working" and the
+command's own thread posts the reply to the command's ``response_url`` when it is done (§1.5).
+Only the hook id is taken from ``response_url``: the reply goes to ``MATTERMOST_URL``, never to the
+host the form names.
 """
 from __future__ import annotations
 
 import hmac
 import logging
+import re
+import threading
+from concurrent.futures import wait
 from typing import Any, Callable
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
@@ -18,7 +28,8 @@ from bot import metrics, render
 from bot.audit import AuditEvent
 from bot.buttons import attachments_json
 from bot.commands import Command, RevokeSession, UserRef, parse
-from bot.logs import current_request_id
+from bot.errors import BotError
+from bot.logs import carrying_request_id, current_request_id
 from bot.model import is_id
 from bot.parts import BotParts
 from bot.ratelimit import RateLimitResult, is_revoking
@@ -29,6 +40,8 @@ log = logging.getLogger(__name__)
 
 _FORM = "application/x-www-form-urlencoded"
 _SINGLE_FIELDS = ("token", "user_id", "text")
+#: The path of a ``response_url``: SiteURL's own path, if any, then ``/hooks/commands/`` and a ``NewId()``.
+_HOOK_PATH = re.compile(r"(?:/.*)?/hooks/commands/([a-z0-9]{26})")
 
 
 def token_is_valid(presented: list[str], allowed: tuple[str, ...]) -> bool:
@@ -105,6 +118,89 @@ def ephemeral(text: str) -> Response:
     return jsonify(response_type="ephemeral", text=text)
 
 
+def reply_body(reply: Reply, viewer_id: str) -> dict[str, Any]:
+    """The ephemeral ``CommandResponse`` JSON of ``reply``, its buttons signed for ``viewer_id``."""
+    body: dict[str, Any] = {"response_type": "ephemeral", "text": reply.text}
+    if reply.attachments:
+        body["attachments"] = signed_attachments(reply, viewer_id)
+    return body
+
+
+def hook_id(response_url: str) -> str | None:
+    """The hook id of a ``response_url`` shaped as Mattermost makes it, or None for anything else."""
+    try:
+        path = urlsplit(response_url).path
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        return None
+    match = _HOOK_PATH.fullmatch(path)
+    return match.group(1) if match else None
+
+
+def answer(invocation: Invocation, command: Command) -> dict[str, Any]:
+    """The reply body for ``command``: its outcome, or, when the bot fails unexpectedly, the friendly report."""
+    try:
+        outcome = run(invocation, command)
+        log.info("command=%s caller=%s ok=%s", type(command).__name__, invocation.caller_id, outcome.ok)
+        return reply_body(outcome.reply, invocation.caller_id)
+    except Exception:  # noqa: BLE001 - a bug must still reach the user, who may no longer be waiting
+        return reply_body(Reply(bug_report()), invocation.caller_id)
+
+
+class Handoff:
+    """Settles, once, who delivers a command's reply: the request, when the command finishes within the
+    budget, or the command's own thread through ``response_url``, when the request has given up waiting."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._finished = False
+        self._deferred = False
+
+    def defer(self) -> bool:
+        """The request stops waiting: True when the command is still running, and so will deliver its reply."""
+        with self._lock:
+            self._deferred = not self._finished
+            return self._deferred
+
+    def finish(self) -> bool:
+        """The command is done: True when the request has already answered, so the reply goes to ``response_url``."""
+        with self._lock:
+            self._finished = True
+            return self._deferred
+
+
+def deliver_late(hook: str, body: dict[str, Any]) -> None:
+    """Post ``body`` to the command's webhook; a failure is logged, as the user can no longer be told."""
+    bot: BotParts = current_app.extensions["sessions_bot"]
+    try:
+        bot.api.respond(hook, body)
+    except BotError as error:
+        log.warning("the late reply could not be delivered through response_url: %s", type(error).__name__)
+    except Exception:  # noqa: BLE001 - nobody waits on this thread: log, never lose it silently
+        log.exception("the late reply could not be delivered through response_url")
+
+
+def _job(invocation: Invocation, command: Command, hook: str, handoff: Handoff) -> dict[str, Any]:
+    """The command's reply body, also sent to ``response_url`` when the request stopped waiting for it."""
+    body = answer(invocation, command)
+    if handoff.finish():
+        deliver_late(hook, body)
+    return body
+
+
+def within_budget(invocation: Invocation, command: Command, hook: str) -> Response:
+    """Wait for ``command`` up to the budget; past it, answer "still working" and let the command reply later."""
+    bot: BotParts = current_app.extensions["sessions_bot"]
+    handoff = Handoff()
+    job = carrying_request_id(current_app._get_current_object(), _job)
+    running = bot.jobs.submit(job, invocation, command, hook, handoff)
+    done, _not_done = wait([running], timeout=bot.reply_budget_s)
+    if done or not handoff.defer():  # (or it finished just as the budget ran out)
+        return jsonify(running.result())
+    log.info("command=%s caller=%s deferred after %g s", type(command).__name__, invocation.caller_id,
+             bot.reply_budget_s)
+    return ephemeral(render.STILL_WORKING)
+
+
 def sessions_command() -> Response:
     """Run ``/sessions <text>`` for the user Mattermost vouches for."""
     if request.mimetype != _FORM:
@@ -127,20 +223,23 @@ def sessions_command() -> Response:
     limited = rate_limited(invocation, command)
     if limited is not None:
         return jsonify(limited.slash_body())
-    outcome = run(invocation, command)
-    log.info("command=%s caller=%s ok=%s", type(command).__name__, caller_id, outcome.ok)
-    body = {"response_type": "ephemeral", "text": outcome.reply.text}
-    if outcome.reply.attachments:
-        body["attachments"] = signed_attachments(outcome.reply, caller_id)
-    return jsonify(body)
+    hook = hook_id(request.form.get("response_url", ""))
+    if hook is None:  # nowhere to send a late reply: wait for it, however long
+        return jsonify(answer(invocation, command))
+    return within_budget(invocation, command, hook)
 
 
-def unexpected(error: Exception, answer: Callable[[str], Response]) -> Response:
-    """HTTP errors keep their status; anything else is logged and becomes ``answer(friendly text)``, never a 500."""
+def bug_report() -> str:
+    """Log the exception being handled; the friendly text that quotes the request id to find that log line."""
+    log.exception("unexpected error")
+    return render.internal_error(current_request_id())
+
+
+def unexpected(error: Exception, respond: Callable[[str], Response]) -> Response:
+    """HTTP errors keep their status; anything else is logged and becomes ``respond(friendly text)``, never a 500."""
     if isinstance(error, HTTPException):
         return plain_error(error)
-    log.exception("unexpected error")
-    return answer(render.internal_error(current_request_id()))
+    return respond(bug_report())
 
 
 def blueprint(path: str) -> Blueprint:

@@ -13,7 +13,8 @@ GOOD = {
 
 @pytest.fixture
 def env(monkeypatch):
-    for name in (*GOOD, "MATTERMOST_TIMEOUT_S", "LOG_LEVEL", "BOT_PUBLIC_URL", "NOTIFY_TARGETS", "AUDIT_CHANNEL_ID"):
+    for name in (*GOOD, "MATTERMOST_TIMEOUT_S", "LOG_LEVEL", "BOT_PUBLIC_URL", "NOTIFY_TARGETS", "AUDIT_CHANNEL_ID",
+                 "REPLY_BUDGET_S"):
         monkeypatch.delenv(name, raising=False)
 
     def set_env(**values: str) -> None:
@@ -55,6 +56,9 @@ def test_every_missing_variable_is_named(env):
         ("MATTERMOST_TIMEOUT_S", "0", "MATTERMOST_TIMEOUT_S"),
         ("MATTERMOST_TIMEOUT_S", "60", "MATTERMOST_TIMEOUT_S"),
         ("LOG_LEVEL", "loud", "LOG_LEVEL"),
+        ("REPLY_BUDGET_S", "0", "greater than 0"),
+        ("REPLY_BUDGET_S", "30", "less than or equal to 10"),
+        ("REPLY_BUDGET_S", "soon", "valid number"),
     ],
 )
 def test_bad_values_are_named_with_the_reason(env, name, value, reason):
@@ -96,3 +100,10 @@ def test_bad_button_and_audit_settings_are_named(env, name, value):
     env(**dict(GOOD, **{name: value}))
     with pytest.raises(ConfigError, match=name):
         load_settings()
+
+
+def test_a_reply_waits_two_and_a_half_seconds_by_default_and_as_long_as_configured(env):
+    env(**GOOD)
+    assert load_settings().reply_budget_s == 2.5
+    env(REPLY_BUDGET_S="0.5")
+    assert load_settings().reply_budget_s == 0.5

@@ -143,6 +143,12 @@ def test_revoked_all_lists_what_was_signed_out():
     assert text.startswith("✅ Signed you out of 2 sessions:")
 
 
+def test_still_working_promises_the_result_and_asks_not_to_run_the_command_again():
+    assert render.STILL_WORKING.startswith("⏳ Still working")
+    assert "result will appear here" in render.STILL_WORKING
+    assert "no need to run the command again" in render.STILL_WORKING
+
+
 def test_usage_with_a_problem_leads_with_the_problem():
     assert render.usage("I don't know `x`.").startswith("I don't know `x`.\n\n**/sessions**")
 
