@@ -28,11 +28,13 @@ from bench import micro
 from bench.load import LoadResult, drive
 from bench.servers import Gunicorn, StandIn
 from bot.model import User
+from bot.render import STILL_WORKING
 from bot.sandbox.world import World
 
 COMMAND_TOKEN = "benchcommandtoken0000000000"
 WORKERS, THREADS = 2, 8
 CORES = os.cpu_count() or 1
+SLOW_LATENCY_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -67,15 +69,16 @@ class Fixture:
             sessions = [self.world.add_session(user["id"]) for _ in range(3)]
             self.bench_users.append((user, sessions))
 
-    def form(self, user: dict[str, Any], text: str) -> dict[str, str]:
-        """The form Mattermost posts when ``user`` types ``/sessions text`` in town-square."""
+    def form(self, user: dict[str, Any], text: str, hook_id: str | None = None) -> dict[str, str]:
+        """The form Mattermost posts when ``user`` types ``/sessions text`` in town-square (``hook_id``: a
+        response_url hook the stand-in knows; by default a made-up one, never used by fast commands)."""
         team = self.world.team
         return {
             "token": COMMAND_TOKEN, "team_id": team["id"], "team_domain": team["name"],
             "channel_id": self.channel["id"], "channel_name": self.channel["name"], "user_id": user["id"],
             "user_name": user["username"], "command": "/sessions", "text": text,
             "trigger_id": secrets.token_hex(13),
-            "response_url": f"{self.world.site_url}/hooks/commands/{secrets.token_hex(13)}",
+            "response_url": f"{self.world.site_url}/hooks/commands/{hook_id or secrets.token_hex(13)}",
         }
 
     def scenarios(self) -> list[Scenario]:
@@ -185,6 +188,7 @@ def measure(total: int, concurrency: int) -> dict[str, Any]:
                                                                                      "system_user_manager"}),
                                             User.from_api(alice))
     trivial, trivial_cpu = trivial_floor(env, total, concurrency)
+    slow = slow_mattermost(SLOW_LATENCY_S, env)
     return {
         "requests": total, "concurrency": concurrency, "workers": WORKERS, "threads": THREADS, "cores": CORES,
         "scenarios": [{"name": r.name, **_load(r.load), "upstream_calls_per_command": r.upstream_calls_per_command,
@@ -199,7 +203,33 @@ def measure(total: int, concurrency: int) -> dict[str, Any]:
         "worker_peak_rss_mb": rss,
         "render_2000_sessions": micro.render_big_list(),
         "permission_check": permission,
+        "slow_mattermost": {"latency_s": SLOW_LATENCY_S, "commands": slow},
     }
+
+
+def slow_mattermost(latency_s: float, env: dict[str, str]) -> list[dict[str, Any]]:
+    """One ``list`` (1 call) and one admin ``list @alice`` (3 calls) against a stand-in answering every call
+    after ``latency_s``: when the direct reply came, what it said, and when the reply via response_url came."""
+    fixture = Fixture(users=0)
+    world = fixture.world
+    alice, manager = (world.user_by_username(name) for name in ("alice", "usermanager"))
+    cases = [("list (self)", alice, "list"), ("list @alice (admin)", manager, "list @alice")]
+    hooks = [world.create_command_webhook(user["id"], fixture.channel["id"])["id"] for _, user, _ in cases]
+    results = []
+    with StandIn(world, latency_s=latency_s) as standin, \
+            Gunicorn("bot.wsgi:app", {**env, "MATTERMOST_URL": standin.url}, WORKERS, THREADS) as bot:
+        for (name, user, text), hook in zip(cases, hooks):
+            standin.stats(reset=True)
+            started = time.perf_counter()
+            answer = requests.post(bot.url + "/slash/sessions", data=fixture.form(user, text, hook), timeout=35)
+            replied = time.perf_counter() - started
+            deferred = answer.json().get("text") == STILL_WORKING
+            while deferred and standin.stats()["hook_calls"] == 0 and time.perf_counter() - started < 30:
+                time.sleep(0.05)
+            late = time.perf_counter() - started if standin.stats()["hook_calls"] else None
+            results.append({"name": name, "reply_s": replied, "reply": answer.json().get("text", "")[:60],
+                            "response_url_s": late})
+    return results
 
 
 def _load(result: LoadResult) -> dict[str, float]:
@@ -243,6 +273,11 @@ def table(results: dict[str, Any]) -> str:
         f"{render_2000['cards_with_signed_buttons_ms']:.1f} ms",
         f"permission check: cold role cache {permission['cold_ms']:.2f} ms, warm {permission['warm_ms'] * 1000:.0f} µs",
     ]
+    slow = results["slow_mattermost"]
+    for case in slow["commands"]:
+        late = f"{case['response_url_s']:.1f} s" if case["response_url_s"] is not None else "never (not needed)"
+        lines.append(f"Mattermost answering each call after {slow['latency_s']:.0f} s, {case['name']}: "
+                     f"reply after {case['reply_s']:.1f} s ({case['reply']!r}), via response_url after {late}")
     return "\n".join(lines)
 
 

@@ -30,6 +30,7 @@ from bot.sandbox.world import World
 ROOT = Path(__file__).resolve().parent.parent
 STATS_PATH = "/__bench/stats"
 RESET_PATH = "/__bench/reset"
+HOOKS_PREFIX = "/hooks/commands/"
 
 
 def free_port() -> int:
@@ -74,6 +75,7 @@ class ConnectionCounter:
         self._lock = threading.Lock()
         self._peers: set[tuple[str, str]] = set()
         self._requests = 0
+        self._hook_calls = 0
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -81,13 +83,15 @@ class ConnectionCounter:
             with self._lock:
                 if path == RESET_PATH:
                     self._peers.clear()
-                    self._requests = 0
-                body = json.dumps({"connections": len(self._peers), "requests": self._requests}).encode()
+                    self._requests = self._hook_calls = 0
+                body = json.dumps({"connections": len(self._peers), "requests": self._requests,
+                                   "hook_calls": self._hook_calls}).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
         with self._lock:
             self._peers.add((environ.get("REMOTE_ADDR", ""), str(environ.get("REMOTE_PORT", ""))))
             self._requests += 1
+            self._hook_calls += path.startswith(HOOKS_PREFIX)
         return self._app(environ, start_response)
 
 
@@ -139,7 +143,7 @@ class StandIn:
         return tree_cpu_seconds(self._process.pid or 0)
 
     def stats(self, reset: bool = False) -> dict[str, int]:
-        """Requests and connections since the last reset (and reset them when asked)."""
+        """Requests, connections and calls to response_url hooks since the last reset (and reset them when asked)."""
         response = requests.request("POST" if reset else "GET", self.url + (RESET_PATH if reset else STATS_PATH), timeout=5)
         return dict(response.json())
 

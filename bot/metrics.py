@@ -73,7 +73,7 @@ _TRANSPORT_STATUSES = frozenset({"timeout", "connection_error", "error"})
 _PATH_WORDS = frozenset({
     "users", "me", "sessions", "revoke", "all", "roles", "names", "name", "channels", "direct", "posts",
     "ephemeral", "username", "usernames", "email", "ids", "teams", "members", "status", "system", "ping",
-    "bots", "tokens", "commands", "actions", "dialogs", "image", "config", "client", "license", "audits",
+    "bots", "tokens", "commands", "hooks", "actions", "dialogs", "image", "config", "client", "license", "audits",
 })
 #: Placeholder for the segment after a collection (``/users/{user_id}``).
 _ID_AFTER = {"users": "{user_id}", "channels": "{channel_id}", "posts": "{post_id}", "teams": "{team_id}",

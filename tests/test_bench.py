@@ -47,3 +47,10 @@ def test_the_bot_reuses_connections_instead_of_opening_one_per_call(results):
 def test_a_2000_session_list_fits_in_one_mattermost_message(results):
     rendered = results["render_2000_sessions"]
     assert rendered["table_chars"] < rendered["mattermost_limit_chars"]
+
+
+def test_with_a_slow_mattermost_the_long_command_defers_to_response_url_and_the_short_one_does_not(results):
+    short, long = results["slow_mattermost"]["commands"]
+    assert short["reply"].startswith("#### Your sessions") and short["response_url_s"] is None
+    assert long["reply"].startswith("⏳ Still working") and long["response_url_s"] is not None
+    assert long["reply_s"] < 30  # Mattermost's own limit for a slash command

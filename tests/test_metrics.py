@@ -47,6 +47,7 @@ def sample(name: str, **labels: str) -> float:
     ("/channels/direct", "/channels/direct"),
     ("/posts", "/posts"),
     ("/posts/ephemeral", "/posts/ephemeral"),
+    ("/hooks/commands/" + "h" * 26, "/hooks/commands/{id}"),  # the hook id is a secret: never a label
     (f"/api/v4/users/{USER_ID}/sessions?page=0", "/users/{user_id}/sessions"),
     (f"/users/{USER_ID}/sessions/{SESSION_ID}/", "/users/{user_id}/sessions/{session_id}"),
     (f"/widgets/{USER_ID}/bob@example.com", "/{value}/{id}/{value}"),
