@@ -31,9 +31,12 @@ from requests.adapters import HTTPAdapter
 from bot import metrics
 from bot.config import MattermostSettings
 from bot.errors import BotTokenRejected, MattermostUnreachable, UpstreamMalformed, UpstreamRejected
-from bot.model import Session, User
+from bot.model import AccessToken, Channel, Session, User
 
 T = TypeVar("T")
+
+#: Mattermost's largest page (``per_page`` above it is cut to it).
+MAX_PER_PAGE = 200
 
 #: How long role definitions are trusted before they are fetched again.
 ROLE_CACHE_SECONDS = 60.0
@@ -113,6 +116,14 @@ def _checked(method: str, endpoint: str, send: Callable[[], requests.Response]) 
     return response
 
 
+def _built(build: Callable[[], T], what: str) -> T:
+    """``build()``, or ``UpstreamMalformed`` naming ``what`` when Mattermost's JSON is not shaped as documented."""
+    try:
+        return build()
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise UpstreamMalformed(f"{what} was not shaped as documented") from None
+
+
 def _error_id(response: requests.Response | None) -> str:
     try:
         body = response.json() if response is not None else {}
@@ -171,11 +182,21 @@ class MattermostAPI:
         return body
 
     def _user(self, endpoint: str) -> User:
-        body = self._get_json(endpoint)
-        try:
-            return User.from_api(body)
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise UpstreamMalformed("a user record was not shaped as documented") from None
+        return _built(lambda: User.from_api(self._get_json(endpoint)), "a user record")
+
+    def _pages(self, endpoint: str, limit: int) -> list[Any]:
+        """The items of a paged list endpoint (``page``/``per_page``), page after page, at most ``limit``."""
+        items: list[Any] = []
+        page = 0
+        while len(items) < limit:
+            body = self._get_json(f"{endpoint}?page={page}&per_page={MAX_PER_PAGE}")
+            if not isinstance(body, list):
+                raise UpstreamMalformed(f"GET {endpoint} did not answer a list")
+            items += body
+            if len(body) < MAX_PER_PAGE:
+                break
+            page += 1
+        return items[:limit]
 
     def whoami(self) -> User:
         """``GET /users/me``: the bot's own account, fetched now (proves Mattermost answers and the token works)."""
@@ -229,10 +250,7 @@ class MattermostAPI:
     def sessions(self, user_id: str) -> list[Session]:
         """``GET /users/{user_id}/sessions``."""
         body = self._get_json(f"/users/{quote(user_id, safe='')}/sessions")
-        try:
-            return [Session.from_api(item) for item in body]
-        except (KeyError, TypeError, ValueError, AttributeError):
-            raise UpstreamMalformed("the session list was not shaped as documented") from None
+        return _built(lambda: [Session.from_api(item) for item in body], "the session list")
 
     def revoke_session(self, user_id: str, session_id: str) -> None:
         """``POST /users/{user_id}/sessions/revoke`` with ``{"session_id": ...}``."""
@@ -241,6 +259,38 @@ class MattermostAPI:
     def revoke_all_sessions(self, user_id: str) -> None:
         """``POST /users/{user_id}/sessions/revoke/all``."""
         self._call(lambda: self._driver.users.revoke_all_user_sessions(quote(user_id, safe="")))
+
+    def revoke_everyones_sessions(self) -> None:
+        """``POST /users/sessions/revoke/all``: every session of every user, the bot's own included (its token
+        makes a new one on the next call); needs ``manage_system``."""
+        self._call(lambda: self._driver.client.post("/users/sessions/revoke/all"))
+
+    def access_tokens(self, user_id: str, limit: int = 1000) -> list[AccessToken]:
+        """``GET /users/{user_id}/tokens``, every page: the user's personal access tokens, never their values."""
+        body = self._pages(f"/users/{quote(user_id, safe='')}/tokens", limit)
+        return _built(lambda: [AccessToken.from_api(item) for item in body], "the token list")
+
+    def revoke_access_token(self, token_id: str) -> None:
+        """``POST /users/tokens/revoke``: the token is deleted, with its session."""
+        self._call(lambda: self._driver.client.post("/users/tokens/revoke", options={"token_id": token_id}))
+
+    def disable_access_token(self, token_id: str) -> None:
+        """``POST /users/tokens/disable``: the token stops working (and its session ends) until enabled again."""
+        self._call(lambda: self._driver.client.post("/users/tokens/disable", options={"token_id": token_id}))
+
+    def channel_by_name(self, team_id: str, name: str) -> Channel:
+        """``GET /teams/{team_id}/channels/name/{channel_name}``."""
+        endpoint = f"/teams/{quote(team_id, safe='')}/channels/name/{quote(name, safe='')}"
+        return _built(lambda: Channel.from_api(self._get_json(endpoint)), "a channel")
+
+    def channel(self, channel_id: str) -> Channel:
+        """``GET /channels/{channel_id}``."""
+        return _built(lambda: Channel.from_api(self._get_json("/channels/" + quote(channel_id, safe=""))), "a channel")
+
+    def channel_member_ids(self, channel_id: str, limit: int) -> list[str]:
+        """``GET /channels/{channel_id}/members``, every page: the members' user ids, at most ``limit``."""
+        body = self._pages(f"/channels/{quote(channel_id, safe='')}/members", limit)
+        return _built(lambda: [str(member["user_id"]) for member in body], "the channel member list")
 
     def direct_channel(self, user_id: str, other_id: str) -> str:
         """The id of the direct channel between two users (``POST /channels/direct`` creates or finds it)."""

@@ -77,6 +77,7 @@ class Session:
     os: str
     browser: str
     mobile_system: str
+    access_token_id: str = ""
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> "Session":
@@ -94,6 +95,7 @@ class Session:
             os=str(props.get("os", "")),
             browser=str(props.get("browser", "")),
             mobile_system=_mobile_system(device_id, str(props.get("os", ""))),
+            access_token_id=str(props.get("user_access_token_id", "") or ""),
         )
 
     @property
@@ -104,6 +106,38 @@ class Session:
     def is_expired(self, now_ms: int) -> bool:
         """True when the session's expiry has passed (Mattermost may still list it until cleanup)."""
         return 0 < self.expires_ms <= now_ms
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    """A personal access token (or bot token) as Mattermost lists it: never its value (§3.3)."""
+
+    id: str
+    user_id: str
+    description: str
+    is_active: bool
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> "AccessToken":
+        """Build an AccessToken from Mattermost's sanitized token JSON (a ``token`` field is ignored)."""
+        return cls(id=str(data["id"]), user_id=str(data.get("user_id", "")),
+                   description=str(data.get("description", "") or ""), is_active=bool(data.get("is_active", False)))
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A channel, by id and name, with whether it is private (``P``) and its team."""
+
+    id: str
+    name: str
+    team_id: str
+    private: bool
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> "Channel":
+        """Build a Channel from Mattermost's channel JSON."""
+        return cls(id=str(data["id"]), name=str(data.get("name", "")), team_id=str(data.get("team_id", "")),
+                   private=data.get("type") == "P")
 
 
 def _kind(props: Mapping[str, Any], device_id: str, is_oauth: bool) -> DeviceKind:

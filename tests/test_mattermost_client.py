@@ -40,7 +40,12 @@ class Recorder(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
         self.seen.append((self.command, self.path, self.client_address[1]))
         time.sleep(self.delay_s)
-        if self.path.endswith("unauthorized"):
+        if "/members?" in self.path:  # 450 members in pages of at most per_page
+            query = dict(part.split("=") for part in self.path.split("?", 1)[1].split("&"))
+            first = int(query["page"]) * int(query["per_page"])
+            members = [{"user_id": f"{n:026d}"} for n in range(first, min(first + int(query["per_page"]), 450))]
+            self._answer(200, members)
+        elif self.path.endswith("unauthorized"):
             self._answer(401, {"id": "api.context.session_expired.app_error", "status_code": 401})
         elif self.path.endswith("notjson"):
             self._answer(200, b"<html>proxy error</html>", "text/html")
@@ -137,3 +142,16 @@ def test_the_proxy_and_ca_settings_are_read_from_the_environment_once(monkeypatc
     assert http.proxies.get("https") == "http://proxy.internal:3128" and http.verify == "/etc/ssl/company-ca.pem"
     assert http.trust_env is False  # so requests does not scan the environment again on every call
     assert new_http_session("https://localhost:8065").proxies == {}
+
+
+def test_channel_members_are_read_page_after_page_until_a_short_page(recorder):
+    rec, api = recorder
+    members = api.channel_member_ids("c" * 26, limit=1000)
+    assert members == [f"{n:026d}" for n in range(450)]
+    assert [p for _, p, _ in rec.seen] == [f"/api/v4/channels/{'c' * 26}/members?page={n}&per_page=200" for n in range(3)]
+
+
+def test_paging_stops_at_the_limit(recorder):
+    rec, api = recorder
+    assert len(api.channel_member_ids("c" * 26, limit=200)) == 200
+    assert len(rec.seen) == 1

@@ -1,5 +1,5 @@
 """Building users and sessions from Mattermost's JSON, and choosing sessions by id prefix."""
-from bot.model import DeviceKind, Session, User, by_recent_activity, matching, shown_ids
+from bot.model import AccessToken, Channel, DeviceKind, Session, User, by_recent_activity, matching, shown_ids
 from tests.factories import DAY, NOW_MS, session_json, token_session_json
 
 
@@ -77,3 +77,21 @@ def test_shown_ids_are_eight_characters_unless_longer_is_needed_to_be_unique():
     shown = shown_ids([a, b, c])
     assert shown[c.id] == "zyxwvuts"
     assert shown[a.id] == "abcdefghij1" and shown[b.id] == "abcdefghij2"
+
+
+def test_an_access_token_never_keeps_a_token_value():
+    token = AccessToken.from_api({"id": "t" * 26, "user_id": "u" * 26, "description": "CI", "is_active": True,
+                                  "token": "secret-value"})
+    assert token == AccessToken("t" * 26, "u" * 26, "CI", True)
+    assert "secret-value" not in repr(token)
+
+
+def test_a_token_session_remembers_which_token_it_belongs_to():
+    session = Session.from_api({"id": "s" * 26, "props": {"type": "UserAccessToken", "user_access_token_id": "t" * 26}})
+    assert session.access_token_id == "t" * 26 and session.is_token
+    assert Session.from_api({"id": "s" * 26, "props": {}}).access_token_id == ""
+
+
+def test_a_channel_knows_whether_it_is_private():
+    assert Channel.from_api({"id": "c" * 26, "name": "incident", "team_id": "t" * 26, "type": "P"}).private
+    assert not Channel.from_api({"id": "c" * 26, "name": "town-square", "team_id": "t" * 26, "type": "O"}).private
