@@ -43,6 +43,7 @@ class UpstreamRejected(BotError):
 
     status: int
     error_id: str
+    retry_after_s: float | None = None  # from a 429's ``Retry-After`` / ``X-Ratelimit-Reset``
 
 
 @dataclass

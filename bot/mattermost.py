@@ -124,6 +124,16 @@ def _built(build: Callable[[], T], what: str) -> T:
         raise UpstreamMalformed(f"{what} was not shaped as documented") from None
 
 
+def _retry_after_s(response: requests.Response | None) -> float | None:
+    """How long a rate-limited answer asks to wait: ``Retry-After``, else ``X-Ratelimit-Reset`` (seconds)."""
+    for header in ("Retry-After", "X-Ratelimit-Reset"):
+        try:
+            return max(0.0, float(response.headers[header])) if response is not None else None
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
 def _error_id(response: requests.Response | None) -> str:
     try:
         body = response.json() if response is not None else {}
@@ -169,7 +179,7 @@ class MattermostAPI:
             status = exc.response.status_code if exc.response is not None else 0
             if status == 401:
                 raise BotTokenRejected() from None
-            raise UpstreamRejected(status, _error_id(exc.response)) from None
+            raise UpstreamRejected(status, _error_id(exc.response), _retry_after_s(exc.response)) from None
         except ValueError:  # before RequestException: requests' JSONDecodeError is both
             raise UpstreamMalformed("the answer was not valid JSON") from None
         except requests.RequestException as exc:
