@@ -1,10 +1,12 @@
-"""Accountability records: one audit event per action, and the notice a signed-out user receives (pure values)."""
+"""Accountability records: one audit event per action, what a selective revocation did, and the notice a
+signed-out user receives (pure values)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
 
+from bot.errors import BotError
 from bot.model import Session
 
 Result = Literal["ok", "preview", "refused", "failed"]
@@ -12,7 +14,10 @@ Result = Literal["ok", "preview", "refused", "failed"]
 
 @dataclass(frozen=True)
 class AuditEvent:
-    """Who did (or tried) what to whose sessions, from where, and how it ended."""
+    """Who did (or tried) what to whose sessions, from where, and how it ended.
+
+    ``filter`` describes the filter the command selected sessions with ("" when it had none).
+    """
 
     action: str
     result: Result
@@ -25,6 +30,7 @@ class AuditEvent:
     channel_id: str
     team_id: str
     via: Literal["slash", "button"]
+    filter: str = ""
 
     def to_record(self, now_ms: int) -> dict[str, Any]:
         """The event as a JSON-ready mapping, with the time first."""
@@ -32,6 +38,18 @@ class AuditEvent:
         record: dict[str, Any] = {"time": when, **asdict(self)}
         record["session_ids"] = list(self.session_ids)
         return record
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """What signing out chosen sessions one at a time did, in order: ``revoked`` ones, ``gone`` ones (already
+    signed out by then), and, when it stopped at a failure, the session and error it stopped at and the
+    sessions it did not try."""
+
+    revoked: tuple[Session, ...] = ()
+    gone: tuple[Session, ...] = ()
+    stopped_at: tuple[Session, BotError] | None = None
+    untried: tuple[Session, ...] = ()
 
 
 @dataclass(frozen=True)

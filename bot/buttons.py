@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 
 from bot.commands import Cancel, Command, RevokeAll, RevokeSession, UserRef
 from bot.errors import ExpiredButton, ForeignButton, ForgedButton
+from bot.filters import Duration, Platform, SessionFilter
 from bot.replies import Attachment
 
 #: How long a button works after it was shown.
@@ -27,12 +28,34 @@ def _target_json(target: UserRef | None) -> list[str] | None:
     return None if target is None else [target.value, target.text]
 
 
+def _filter_json(wanted: SessionFilter) -> dict[str, Any]:
+    """The filter as JSON: platform names, and each duration as [amount, unit]; only what is set."""
+    data: dict[str, Any] = {}
+    if wanted.platforms:
+        data["platform"] = sorted(p.value for p in wanted.platforms)
+    for key, duration in (("older_than", wanted.older_than), ("inactive", wanted.inactive)):
+        if duration is not None:
+            data[key] = [duration.amount, duration.unit]
+    return data
+
+
+def _filter_from(data: dict[str, Any]) -> SessionFilter:
+    """The filter ``_filter_json`` wrote; ValueError (or TypeError) when it is not one."""
+    def duration(key: str) -> Duration | None:
+        raw = data.get(key)
+        return None if raw is None else Duration(int(raw[0]), str(raw[1]))
+
+    platforms = frozenset(Platform(str(name)) for name in data.get("platform", []))
+    return SessionFilter(platforms, duration("older_than"), duration("inactive"))
+
+
 def _encode(command: Command) -> dict[str, Any]:
     match command:
         case RevokeSession(session=session, target=target):
             return {"do": "revoke", "session": session, "target": _target_json(target)}
-        case RevokeAll(target=target, confirmed=confirmed):
-            return {"do": "revoke-all", "yes": confirmed, "target": _target_json(target)}
+        case RevokeAll(target=target, confirmed=confirmed, filter=wanted):
+            only = {} if wanted.is_empty else {"filter": _filter_json(wanted)}
+            return {"do": "revoke-all", "yes": confirmed, "target": _target_json(target), **only}
         case Cancel():
             return {"do": "cancel"}
     raise ValueError(f"no button runs {command!r}")
@@ -44,8 +67,8 @@ def _decode(data: dict[str, Any]) -> Command:
     match data.get("do"):
         case "revoke":
             return RevokeSession(session=str(data["session"]), target=target)
-        case "revoke-all":
-            return RevokeAll(target=target, confirmed=bool(data["yes"]))
+        case "revoke-all":  # buttons made before filters existed carry no "filter": every session
+            return RevokeAll(target=target, confirmed=bool(data["yes"]), filter=_filter_from(data.get("filter", {})))
         case "cancel":
             return Cancel()
     raise ValueError("unknown button")
@@ -78,7 +101,7 @@ class ButtonSigner:
             raise ForeignButton()
         try:
             return _decode(payload["run"])
-        except (KeyError, TypeError, ValueError, IndexError):
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             raise ForgedButton() from None
 
 

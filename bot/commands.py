@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
+from bot.filters import Duration, DurationError, Platform, SessionFilter
 from bot.markdown import code, has_hidden
 
 
@@ -25,9 +26,10 @@ class UserRef:
 
 @dataclass(frozen=True)
 class ListSessions:
-    """List a user's sessions (``target`` None means the caller)."""
+    """List a user's sessions (``target`` None means the caller), only those ``filter`` selects."""
 
     target: UserRef | None
+    filter: SessionFilter = field(default_factory=SessionFilter)
 
 
 @dataclass(frozen=True)
@@ -40,10 +42,11 @@ class RevokeSession:
 
 @dataclass(frozen=True)
 class RevokeAll:
-    """Revoke every session of a user; only acts when ``confirmed`` (``--yes``)."""
+    """Revoke every session of a user that ``filter`` selects; only acts when ``confirmed`` (``--yes``)."""
 
     target: UserRef | None
     confirmed: bool
+    filter: SessionFilter = field(default_factory=SessionFilter)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,10 @@ _LIST_VERBS = frozenset({"list", "ls"})
 _REVOKE_ALL_VERBS = frozenset({"revoke-all", "logout-everywhere"})
 _YES_FLAGS = frozenset({"--yes", "-y"})
 _CALLER = frozenset({"me", "@me"})
+_PLATFORM, _OLDER_THAN, _INACTIVE = "--platform", "--older-than", "--inactive"
+_FILTER_OPTIONS = frozenset({_PLATFORM, _OLDER_THAN, _INACTIVE})
+_PLATFORM_NAMES = ", ".join(p.value for p in list(Platform)[:-1]) + f" or {list(Platform)[-1].value}"
+_UNITS = "m (minutes), h (hours), d (days) or w (weeks)"
 
 _SESSION_CHARS = re.compile(r"[A-Za-z0-9]+")
 _MIN_SESSION_LENGTH = 6
@@ -77,7 +84,8 @@ _MAX_SESSION_LENGTH = 26
 _USER_ID = re.compile(r"[A-Za-z0-9]{26}")
 _USERNAME = re.compile(r"[a-z0-9._:-]{1,64}")
 _MAX_EMAIL_LENGTH = 254
-
+_DURATION = re.compile(r"(-?)([0-9]+)([A-Za-z]*)")
+_MAX_DURATION_DIGITS = 12  # longer amounts are over the limit in any unit (and too long for int())
 
 
 def parse(text: str) -> Command:
@@ -108,8 +116,8 @@ def parse(text: str) -> Command:
 
 
 def _parse_list(args: list[str]) -> ListSessions:
-    target, _ = _user_and_flags(args, yes_allowed=False)
-    return ListSessions(target=target)
+    arguments = _arguments(args, yes_allowed=False, filters_allowed=True)
+    return ListSessions(target=arguments.target, filter=arguments.filter())
 
 
 def _parse_revoke(args: list[str]) -> RevokeSession:
@@ -119,35 +127,111 @@ def _parse_revoke(args: list[str]) -> RevokeSession:
     if head.startswith("-"):
         raise _option_problem(head)
     session = _session(head)
-    target, _ = _user_and_flags(rest, yes_allowed=False)
-    return RevokeSession(session=session, target=target)
+    arguments = _arguments(rest, yes_allowed=False, filters_allowed=False)
+    return RevokeSession(session=session, target=arguments.target)
 
 
 def _parse_revoke_all(args: list[str]) -> RevokeAll:
-    target, confirmed = _user_and_flags(args, yes_allowed=True)
-    return RevokeAll(target=target, confirmed=confirmed)
+    arguments = _arguments(args, yes_allowed=True, filters_allowed=True)
+    return RevokeAll(target=arguments.target, confirmed=arguments.confirmed, filter=arguments.filter())
 
 
-def _user_and_flags(args: list[str], *, yes_allowed: bool) -> tuple[UserRef | None, bool]:
-    """Read at most one user and any flags, in any order; return (target, --yes seen)."""
+@dataclass
+class _Arguments:
+    """What follows a verb: at most one user, ``--yes``, and filter options, read in any order."""
+
     target: UserRef | None = None
-    seen_user = False
-    confirmed = False
-    for token in args:
-        if token.startswith("-"):
-            if not (yes_allowed and _keyword(token) in _YES_FLAGS):
-                raise _option_problem(token)
-            confirmed = True
-        elif seen_user:
-            raise _Problem(f"Name one user at most: {code(token)} is one too many.")
+    seen_user: bool = False
+    confirmed: bool = False
+    platforms: set[Platform] = field(default_factory=set)
+    durations: dict[str, Duration] = field(default_factory=dict)
+
+    def filter(self) -> SessionFilter:
+        """The filter the options read so far make (empty when none was given)."""
+        return SessionFilter(frozenset(self.platforms), self.durations.get(_OLDER_THAN), self.durations.get(_INACTIVE))
+
+
+def _arguments(args: list[str], *, yes_allowed: bool, filters_allowed: bool) -> _Arguments:
+    """Read at most one user, ``--yes`` (when allowed) and filters (when allowed), in any order."""
+    read = _Arguments()
+    tokens = iter(args)
+    for token in tokens:
+        if not token.startswith("-"):
+            if read.seen_user:
+                raise _Problem(f"Name one user at most: {code(token)} is one too many.")
+            read.target, read.seen_user = _user(token), True
+            continue
+        option, equals, inline = _option_parts(token)
+        if filters_allowed and option in _FILTER_OPTIONS:
+            _read_filter(read, option, inline if equals else next(tokens, ""))
+        elif yes_allowed and _keyword(token) in _YES_FLAGS:
+            read.confirmed = True
         else:
-            target, seen_user = _user(token), True
-    return target, confirmed
+            raise _option_problem(token)
+    return read
+
+
+def _read_filter(read: _Arguments, option: str, value: str) -> None:
+    """Add the filter ``option value`` to what was read; platforms add up, a duration is given once."""
+    if option == _PLATFORM:
+        if not value:
+            raise _Problem(f"`{_PLATFORM}` needs a platform: {_PLATFORM_NAMES}.")
+        read.platforms |= _platforms(value)
+        return
+    if not value:
+        raise _Problem(f"`{option}` needs a duration, such as `30d`.")
+    if option in read.durations:
+        raise _Problem(f"`{option}` can only be given once.")
+    read.durations[option] = _duration(option, value)
+
+
+def _platforms(value: str) -> set[Platform]:
+    """The platforms a comma-separated list names, e.g. ``mobile,desktop`` (any case)."""
+    found = set()
+    for word in value.split(","):
+        try:
+            found.add(Platform(_keyword(word) or ""))
+        except ValueError:
+            raise _Problem(
+                f"{code(word or value)} is not a platform: use {_PLATFORM_NAMES} (several separated by commas)."
+            ) from None
+    return found
+
+
+def _duration(option: str, value: str) -> Duration:
+    """The duration ``value`` gives ``option``: a whole number and a unit, e.g. ``90m``, ``12h``, ``30d``, ``2w``."""
+    shape = _DURATION.fullmatch(value)
+    try:
+        if shape is None:
+            raise DurationError("unit")
+        sign, digits, unit = shape.groups()
+        if len(digits.lstrip("0")) > _MAX_DURATION_DIGITS:
+            raise DurationError("not_positive" if sign else "too_long")
+        return Duration(int(sign + digits), unit)
+    except DurationError as error:
+        raise _Problem(_duration_problem(option, value, error)) from None
+
+
+def _duration_problem(option: str, value: str, error: DurationError) -> str:
+    if error.reason == "not_positive":
+        return f"`{option}` needs a duration above zero, not {code(value)}."
+    if error.reason == "too_long":
+        return f"{code(value)} is too long for `{option}`: the longest is 10 years (`3650d`)."
+    return f"{code(value)} is not a duration: write a whole number and a unit, {_UNITS}, e.g. `30d`."
+
+
+def _option_parts(token: str) -> tuple[str | None, str, str]:
+    """``--name=value`` split as (lowercase name, "=" or "", value); the name is None if it is not ASCII."""
+    name, equals, value = token.partition("=")
+    return _keyword(name), equals, value
 
 
 def _option_problem(token: str) -> _Problem:
     if _keyword(token) in _YES_FLAGS:
         return _Problem("`--yes` only applies to `revoke-all`.")
+    option = _option_parts(token)[0]
+    if option in _FILTER_OPTIONS:
+        return _Problem(f"`{option}` only applies to `list` and `revoke-all`.")
     return _Problem(f"I don't know the option {code(token)}.")
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import humanize
 
-from bot.audit import AuditEvent, Notice
+from bot.audit import AuditEvent, Notice, Revocation
 from bot.commands import Cancel, RevokeAll, RevokeSession, UserRef
 from bot.errors import (
     AmbiguousSession,
@@ -28,6 +28,7 @@ from bot.errors import (
     UpstreamRejected,
     UserNotFound,
 )
+from bot.filters import Selection, SessionFilter
 from bot.markdown import code, inert
 from bot.model import DeviceKind, Session, User, by_recent_activity, shown_ids
 from bot.permissions import Refusal
@@ -61,6 +62,7 @@ STILL_WORKING = (
     "⏳ Still working on it… The result will appear here shortly: there is no need to run the command again."
 )
 SELF_REVOKE_NOTE = "This includes the session you are typing in: you will have to sign in again here too."
+SELF_MAYBE_NOTE = "If you are typing in one of these sessions, you will have to sign in again here too."
 
 USAGE = """**/sessions** shows where you are signed in to Mattermost and signs you out.
 - `/sessions` or `/sessions list`: your sessions
@@ -68,10 +70,19 @@ USAGE = """**/sessions** shows where you are signed in to Mattermost and signs y
 - `/sessions revoke-all`: sign out everywhere (you will be asked to confirm with `--yes`)
 - `/sessions help`: this text
 
+`list` and `revoke-all` take filters; a session must match every filter given:
+- `--platform mobile`, `desktop`, `web` or `api` (personal access and bot tokens); several: `--platform mobile,desktop`
+- `--older-than 30d`: signed in more than 30 days ago
+- `--inactive 7d`: no activity for more than 7 days
+
+A duration is a whole number and m (minutes), h (hours), d (days) or w (weeks): `90m`, `12h`, `30d`, `2w`. \
+`/sessions revoke-all --inactive 30d` signs out only the sessions idle for more than 30 days.
+
 With Mattermost's **edit_other_users** permission you can name another user after the command, \
 as @username, username, email address or user ID: `/sessions list @alice`, \
 `/sessions revoke <ID> @alice`, `/sessions revoke-all @alice`. \
-A system admin's sessions need **manage_system**."""
+A system admin's sessions need **manage_system**. \
+Filters work for another user too: `/sessions revoke-all @alice --platform mobile`."""
 
 
 # --- small pieces -------------------------------------------------------------------------------
@@ -153,8 +164,23 @@ def usage(problem: str | None = None) -> str:
     return USAGE if problem is None else f"{problem}\n\n{USAGE}"
 
 
+def _has(subject: User | None, *, capital: bool = False) -> str:
+    return f"{_mention(subject, capital=capital)} {'have' if subject is None else 'has'}"
+
+
 def _nothing_here(subject: User | None, suffix: str = ".") -> str:
-    return f"{_mention(subject, capital=True)} {'have' if subject is None else 'has'} no active sessions{suffix}"
+    return f"{_has(subject, capital=True)} no active sessions{suffix}"
+
+
+def _no_match(subject: User | None, selection: Selection, lead: str) -> str:
+    """Nothing matches the filter: say so after ``lead``, and where to see every session."""
+    text = f"{lead}: {_has(subject)} no {selection.filter.describe()}."
+    return text + (f" See every session with {_command('list', subject)}." if selection.total else "")
+
+
+def _options(wanted: SessionFilter, *more: str) -> str:
+    """The filter's options and any more flags, as typed after the user."""
+    return " ".join(part for part in (wanted.options(), *more) if part)
 
 
 def _signed_in(session: Session) -> str:
@@ -166,11 +192,12 @@ def _target(subject: User | None) -> UserRef | None:
     return None if subject is None else UserRef("id", subject.id, f"@{subject.username}")
 
 
-def _list_tail(subject: User | None, sessions: list[Session], hidden: int, buttons: bool) -> list[str]:
+def _list_tail(subject: User | None, sessions: list[Session], hidden: int, buttons: bool, wanted: SessionFilter) -> list[str]:
     how = "with the buttons below, or type " if buttons else "with "
+    everything = _command("revoke-all", subject, flag=wanted.options())
     tail = _more(hidden) + [
         "",
-        f"Sign one out {how}{_command('revoke', subject, '<ID>')}; all of them with {_command('revoke-all', subject)}.",
+        f"Sign one out {how}{_command('revoke', subject, '<ID>')}; all of them with {everything}.",
     ]
     return tail + ([TOKEN_NOTE] if any(s.is_token for s in sessions) else [])
 
@@ -216,12 +243,14 @@ def _card(session: Session, shown_id: str, now_ms: int, target: UserRef | None) 
     )
 
 
-def _cards(subject: User | None, sessions: list[Session], now_ms: int, signed_out: Session | None) -> tuple[Attachment, ...]:
+def _cards(subject: User | None, sessions: list[Session], now_ms: int, signed_out: Session | None,
+           wanted: SessionFilter) -> tuple[Attachment, ...]:
     target = _target(subject)
     ids = shown_ids(sessions)
     gone = (Attachment(title=_card_title(signed_out), text="✅ Signed out"),) if signed_out else ()
     cards = tuple(_card(s, ids[s.id], now_ms, target) for s in by_recent_activity(sessions)[:MAX_CARDS])
-    everywhere = (Attachment(buttons=(Button("Sign out everywhere", RevokeAll(target, confirmed=False), "danger"),)),)
+    label = "Sign out everywhere" if wanted.is_empty else "Sign out all of these"
+    everywhere = (Attachment(buttons=(Button(label, RevokeAll(target, confirmed=False, filter=wanted), "danger"),)),)
     return gone + cards + (everywhere if sessions else ())
 
 
@@ -240,12 +269,29 @@ def session_list(
     """
     lead = [banner, ""] if banner else []
     if not sessions:
-        return Reply("\n".join(lead + [_nothing_here(subject)]), _cards(subject, [], now_ms, signed_out) if buttons else ())
+        no_cards = _cards(subject, [], now_ms, signed_out, SessionFilter()) if buttons else ()
+        return Reply("\n".join(lead + [_nothing_here(subject)]), no_cards)
+    return _listing(subject, sessions, now_ms, buttons, [*lead, f"#### {_whose(subject)} sessions ({len(sessions)})"],
+                    SessionFilter(), signed_out)
+
+
+def filtered_list(subject: User | None, selection: Selection, now_ms: int, *, buttons: bool = False) -> Reply:
+    """The ``list`` reply with a filter: which filter, then only the sessions it selects (or that none match)."""
+    if not selection.chosen:
+        return Reply(_no_match(subject, selection, "No sessions match"))
+    chosen = list(selection.chosen)
+    header = [f"#### {_whose(subject)} sessions ({len(chosen)} of {selection.total})",
+              f"Showing only {selection.filter.describe()}."]
+    return _listing(subject, chosen, now_ms, buttons, header, selection.filter)
+
+
+def _listing(subject: User | None, sessions: list[Session], now_ms: int, buttons: bool, header: list[str],
+             wanted: SessionFilter, signed_out: Session | None = None) -> Reply:
+    """``header``, then ``sessions`` as a table, or as cards with buttons, and how to sign them out."""
     limit = MAX_CARDS if buttons else MAX_LISTED
-    header = lead + [f"#### {_whose(subject)} sessions ({len(sessions)})"]
-    tail = _list_tail(subject, sessions, len(sessions) - limit, buttons)
+    tail = _list_tail(subject, sessions, len(sessions) - limit, buttons, wanted)
     if buttons:
-        return Reply(_fit(header, tail), _cards(subject, sessions, now_ms, signed_out))
+        return Reply(_fit(header, tail), _cards(subject, sessions, now_ms, signed_out, wanted))
     return Reply(_fit(header + _table(subject, sessions, now_ms), tail))
 
 
@@ -270,18 +316,39 @@ def revoke_all_preview(subject: User | None, sessions: list[Session], now_ms: in
     """What ``revoke-all`` would do, and how to confirm it (typing ``--yes``, or a button)."""
     if not sessions:
         return Reply(_nothing_here(subject, ": nothing to sign out."))
+    head = f"**This will sign {_mention(subject)} out of {_count(sessions)}:**"
+    notes = [SELF_REVOKE_NOTE] if subject is None else []
+    return _preview(subject, sessions, now_ms, head, notes, SessionFilter(), buttons)
+
+
+def filtered_preview(subject: User | None, selection: Selection, now_ms: int, *, buttons: bool = False) -> Reply:
+    """What a filtered ``revoke-all`` would do: exactly the sessions its filter selects now, and how to confirm."""
+    if not selection.chosen:
+        return Reply(_no_match(subject, selection, "Nothing to sign out"))
+    chosen = list(selection.chosen)
+    head = f"**This will sign {_mention(subject)} out of {_count(chosen)}** ({selection.filter.describe()}):"
+    notes = [f"{_others(selection.left_out)} signed in."] if selection.left_out else []
+    notes += [SELF_MAYBE_NOTE] if subject is None else []
+    return _preview(subject, chosen, now_ms, head, notes, selection.filter, buttons)
+
+
+def _preview(subject: User | None, sessions: list[Session], now_ms: int, head: str, notes: list[str],
+             wanted: SessionFilter, buttons: bool) -> Reply:
+    """``head``, the sessions that would be signed out, ``notes``, and how to confirm (``--yes`` or a button)."""
     bullets, more = _bullets(sessions, now_ms)
-    tail = more + [""]
-    if subject is None:
-        tail.append(SELF_REVOKE_NOTE)
+    tail = more + [""] + notes
     if any(s.is_token for s in sessions):
         tail.append(TOKEN_NOTE)
-    command = _command("revoke-all", subject, flag="--yes")
+    command = _command("revoke-all", subject, flag=_options(wanted, "--yes"))
     tail.append(f"Confirm below, or run {command}." if buttons else f"To go ahead, run {command}.")
-    head = [f"**This will sign {_mention(subject)} out of {_count(sessions)}:**"]
-    confirm = Button("Sign out everywhere", RevokeAll(_target(subject), confirmed=True), "danger")
+    label = "Sign out everywhere" if wanted.is_empty else "Sign out these sessions"
+    confirm = Button(label, RevokeAll(_target(subject), confirmed=True, filter=wanted), "danger")
     attachments = (Attachment(buttons=(confirm, Button("Cancel", Cancel()))),) if buttons else ()
-    return Reply(_fit(head + bullets, tail), attachments)
+    return Reply(_fit([head] + bullets, tail), attachments)
+
+
+def _others(count: int) -> str:
+    return "The other session stays" if count == 1 else f"The other {count} sessions stay"
 
 
 def revoked_all(subject: User | None, sessions: list[Session], now_ms: int) -> Reply:
@@ -289,6 +356,37 @@ def revoked_all(subject: User | None, sessions: list[Session], now_ms: int) -> R
     bullets, more = _bullets(sessions, now_ms)
     tail = more + ([TOKEN_NOTE] if any(s.is_token for s in sessions) else [])
     return Reply(_fit([f"✅ Signed {_mention(subject)} out of {_count(sessions)}:"] + bullets, tail))
+
+
+def revoked_selection(subject: User | None, selection: Selection, revocation: Revocation, now_ms: int) -> Reply:
+    """What a filtered ``revoke-all`` did, and nothing more: the sessions it signed out, those already gone,
+    and, when it stopped at a failure, where, why, and which sessions it did not try."""
+    revoked = list(revocation.revoked)
+    bullets, more = _bullets(revoked, now_ms)
+    if revoked:
+        head = [f"✅ Signed {_mention(subject)} out of {_count(revoked)} ({selection.filter.describe()}):", *bullets]
+    else:
+        head = [] if revocation.stopped_at else ["Nothing left to sign out."]
+    tail = list(more)
+    if revocation.gone:
+        tail.append(f"Already signed out meanwhile: {_count(list(revocation.gone))}.")
+    if any(s.is_token for s in revoked):
+        tail.append(TOKEN_NOTE)
+    if revocation.stopped_at is not None:
+        tail += ([""] if head or tail else []) + _stopped(subject, *revocation.stopped_at, list(revocation.untried), now_ms)
+    return Reply(_fit(head, tail))
+
+
+def _stopped(subject: User | None, session: Session, error: BotError, untried: list[Session], now_ms: int) -> list[str]:
+    lines = [f"⚠️ Stopped at {_summary_line(session, now_ms)}, which may still be signed in. {_mattermost_trouble(error)}"]
+    if untried:
+        bullets, more = _bullets(untried, now_ms)
+        lines += [f"Not tried, so still signed in ({_count(untried)}):", *bullets, *more]
+    lines.append(
+        f"See what is still signed in with {_command('list', subject)}. Running the same command again "
+        "signs out only what still matches."
+    )
+    return lines
 
 
 CANCELLED = Reply("Cancelled: nothing was signed out.")
@@ -346,23 +444,10 @@ def error_message(error: BotError) -> str:
             return "\n".join(lines)
         case SessionAlreadyGone(session=session):
             return f"That session ({describe(session)}) was already signed out."
-        case MattermostUnreachable(detail=detail):
-            return f"⚠️ The sessions bot couldn't reach Mattermost: {detail}. {_CHECK_FIRST}"
-        case BotTokenRejected():
-            return (
-                "⚠️ Mattermost rejected the sessions bot's access token (it may have been revoked, or the bot "
-                f"account deactivated). Please tell your Mattermost admin. {_NOTHING_CHANGED}"
-            )
-        case BotLacksPermission(target=target):
-            whose = "this user's" if target is None else f"@{target.username}'s"
-            return (
-                f"⚠️ Mattermost refused to let the sessions bot manage {whose} sessions: the bot account lacks "
-                "permission (it needs edit_other_users, and manage_system for system admins). Please tell your "
-                f"Mattermost admin. {_NOTHING_CHANGED}"
-            )
-        case UpstreamRejected(status=status, error_id=error_id):
-            detail = f"HTTP {status}" + (f", {code(error_id, 80)}" if error_id else "")
-            return f"⚠️ Mattermost answered with an unexpected error ({detail}). {_CHECK_FIRST}"
+        case BotTokenRejected() | BotLacksPermission():
+            return f"⚠️ {_mattermost_trouble(error)} {_NOTHING_CHANGED}"
+        case MattermostUnreachable() | UpstreamRejected() | UpstreamMalformed():
+            return f"⚠️ {_mattermost_trouble(error)} {_CHECK_FIRST}"
         case ForgedButton():
             return f"🚫 This button was not made by the sessions bot, or was altered, so it does nothing. {_NOTHING_CHANGED}"
         case ExpiredButton(max_age_s=max_age_s):
@@ -372,9 +457,32 @@ def error_message(error: BotError) -> str:
             )
         case ForeignButton():
             return f"🚫 This button was made for someone else, so it does nothing for you. {_NOTHING_CHANGED}"
-        case UpstreamMalformed(detail=detail):
-            return f"⚠️ Mattermost's answer was not what the sessions bot expected ({detail}). {_CHECK_FIRST}"
     return f"⚠️ Something went wrong in the sessions bot. {_CHECK_FIRST}"
+
+
+def _mattermost_trouble(error: BotError) -> str:
+    """What went wrong between the bot and Mattermost, without saying what it left changed or unchanged."""
+    match error:
+        case MattermostUnreachable(detail=detail):
+            return f"The sessions bot couldn't reach Mattermost: {detail}."
+        case BotTokenRejected():
+            return (
+                "Mattermost rejected the sessions bot's access token (it may have been revoked, or the bot "
+                "account deactivated). Please tell your Mattermost admin."
+            )
+        case BotLacksPermission(target=target):
+            whose = "this user's" if target is None else f"@{target.username}'s"
+            return (
+                f"Mattermost refused to let the sessions bot manage {whose} sessions: the bot account lacks "
+                "permission (it needs edit_other_users, and manage_system for system admins). Please tell your "
+                "Mattermost admin."
+            )
+        case UpstreamRejected(status=status, error_id=error_id):
+            detail = f"HTTP {status}" + (f", {code(error_id, 80)}" if error_id else "")
+            return f"Mattermost answered with an unexpected error ({detail})."
+        case UpstreamMalformed(detail=detail):
+            return f"Mattermost's answer was not what the sessions bot expected ({detail})."
+    return "Something went wrong in the sessions bot."
 
 
 def internal_error(reference: str) -> str:
@@ -404,7 +512,8 @@ def audit_line(event: AuditEvent) -> str:
     target = f"@{inert(event.target_username, 64)}" if event.target_username else "(nobody)"
     sessions = f", {len(event.session_ids)} session(s)" if event.session_ids else ""
     reason = f" ({inert(event.reason, 80)})" if event.reason else ""
+    only = f" · only {event.filter}" if event.filter else ""
     return (
         f"🔐 @{inert(event.actor_username, 64)} · {event.action} · {target} · "
-        f"**{event.result}**{reason}{sessions} · via {event.via}"
+        f"**{event.result}**{reason}{sessions}{only} · via {event.via}"
     )

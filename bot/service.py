@@ -5,6 +5,9 @@ who is the target → may this caller act on them (Mattermost's own rule, ``bot.
 only then read or change anything. Session ids typed by the caller are never sent to Mattermost:
 they are matched against the target's own session list, and only that list's ids are revoked
 (Mattermost's revoke endpoint also accepts a session *token* and would otherwise act on it).
+
+A filtered ``revoke-all`` never calls ``revoke/all``, which would also end sessions outside the filter:
+it selects afresh from the target's current list and signs the chosen sessions out one at a time.
 """
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Literal
 
 from bot import render
-from bot.audit import AuditEvent, Notice, Result
+from bot.audit import AuditEvent, Notice, Result, Revocation
+from bot.bulk import patiently
 from bot.commands import Cancel, Command, Help, ListSessions, RevokeAll, RevokeSession, UserRef
 from bot.errors import (
     AmbiguousSession,
@@ -27,8 +31,9 @@ from bot.errors import (
     UpstreamRejected,
     UserNotFound,
 )
+from bot.filters import Selection, SessionFilter
 from bot.mattermost import MattermostAPI
-from bot.model import Session, User, matching
+from bot.model import Session, User, by_recent_activity, matching
 from bot.permissions import Action, Caller, Refusal, permissions_of, refusal_for
 from bot.replies import Reply
 
@@ -81,17 +86,22 @@ class _Trace:
     result: Result = "ok"
     reason: str = ""
     revoked: tuple[Session, ...] = field(default=())
+    filter: str = ""  # the description of the command's filter, if it has one
 
 
 def _trace_for(command: Command) -> _Trace:
     match command:
-        case ListSessions(target=ref):
-            return _Trace("list", changes=False, ref=ref)
+        case ListSessions(target=ref, filter=wanted):
+            return _Trace("list", changes=False, ref=ref, filter=_described(wanted))
         case RevokeSession(target=ref):
             return _Trace("revoke", changes=True, ref=ref)
-        case RevokeAll(target=ref, confirmed=confirmed):
-            return _Trace("revoke-all", changes=confirmed, ref=ref)
+        case RevokeAll(target=ref, confirmed=confirmed, filter=wanted):
+            return _Trace("revoke-all", changes=confirmed, ref=ref, filter=_described(wanted))
     return _Trace(type(command).__name__.lower(), changes=False)
+
+
+def _described(wanted: SessionFilter) -> str:
+    return "" if wanted.is_empty else wanted.describe()
 
 
 class SessionsService:
@@ -106,7 +116,8 @@ class SessionsService:
         """Run ``command`` for the caller; every BotError becomes its message, and the outcome is audited."""
         trace = _trace_for(command)
         try:
-            reply, ok = self._run(invocation.caller_id, command, trace), True
+            reply = self._run(invocation.caller_id, command, trace)
+            ok = trace.result != "failed"  # a selective revocation that stopped part-way
         except BotError as error:
             reply, ok = Reply(render.error_message(error)), False
             trace.result = "refused" if isinstance(error, Refused) else "failed"
@@ -124,22 +135,28 @@ class SessionsService:
                 return Reply(render.usage(problem))
             case Cancel():
                 return render.CANCELLED
-            case ListSessions(target=ref):
+            case ListSessions(target=ref, filter=wanted):
                 subject = self._target(caller_id, ref, Action.LIST, trace)
-                return render.session_list(subject, self._sessions(caller_id, subject), self._now_ms(), buttons=self._buttons)
+                sessions, now_ms = self._sessions(caller_id, subject), self._now_ms()
+                if wanted.is_empty:
+                    return render.session_list(subject, sessions, now_ms, buttons=self._buttons)
+                return render.filtered_list(subject, wanted.select(sessions, now_ms), now_ms, buttons=self._buttons)
             case RevokeSession(session=prefix, target=ref):
                 subject = self._target(caller_id, ref, Action.REVOKE, trace)
                 sessions = self._sessions(caller_id, subject)
                 session = self._pick(sessions, prefix, subject)
                 trace.session_ids = (session.id,)
-                with _meaning({400: SessionAlreadyGone(session), 403: BotLacksPermission(subject)}):
-                    self._api.revoke_session(_target_id(caller_id, subject), session.id)
+                self._revoke(_target_id(caller_id, subject), session, subject)
                 trace.revoked = (session,)
                 remaining = [s for s in sessions if s.id != session.id]
                 return render.revoked_one(subject, session, remaining, self._now_ms(), buttons=self._buttons)
-            case RevokeAll(target=ref, confirmed=confirmed):
+            case RevokeAll(target=ref, confirmed=confirmed, filter=wanted):
                 subject = self._target(caller_id, ref, Action.REVOKE, trace)
                 sessions = self._sessions(caller_id, subject)
+                if not wanted.is_empty:  # never revoke/all: it would also end sessions outside the filter
+                    now_ms = self._now_ms()
+                    selection = wanted.select(sessions, now_ms)
+                    return self._revoke_selected(caller_id, subject, selection, confirmed, now_ms, trace)
                 if not confirmed or not sessions:
                     trace.result = "ok" if confirmed else "preview"
                     return render.revoke_all_preview(subject, sessions, self._now_ms(), buttons=self._buttons)
@@ -149,6 +166,41 @@ class SessionsService:
                 trace.revoked = tuple(sessions)
                 return render.revoked_all(subject, sessions, self._now_ms())
         raise AssertionError(f"unhandled command {command!r}")
+
+    def _revoke_selected(self, caller_id: str, subject: User | None, selection: Selection, confirmed: bool,
+                         now_ms: int, trace: _Trace) -> Reply:
+        """A filtered ``revoke-all``: preview ``selection``, or sign its sessions out one at a time."""
+        if not confirmed or not selection.chosen:
+            trace.result = "ok" if confirmed else "preview"
+            return render.filtered_preview(subject, selection, now_ms, buttons=self._buttons)
+        in_shown_order = tuple(by_recent_activity(selection.chosen))
+        revocation = self._revoke_each(_target_id(caller_id, subject), in_shown_order, subject)
+        trace.revoked = revocation.revoked
+        trace.session_ids = tuple(s.id for s in revocation.revoked)
+        if revocation.stopped_at is not None:
+            trace.result, trace.reason = "failed", type(revocation.stopped_at[1]).__name__
+        return render.revoked_selection(subject, selection, revocation, now_ms)
+
+    def _revoke_each(self, user_id: str, sessions: tuple[Session, ...], subject: User | None) -> Revocation:
+        """Sign ``sessions`` out one by one (waiting out Mattermost's rate limit, as ``bot.bulk`` does); one
+        already gone is skipped, any other failure stops the run."""
+        revoked: list[Session] = []
+        gone: list[Session] = []
+        for i, session in enumerate(sessions):
+            try:
+                patiently(lambda: self._revoke(user_id, session, subject))
+            except SessionAlreadyGone:
+                gone.append(session)
+            except BotError as error:
+                return Revocation(tuple(revoked), tuple(gone), (session, error), sessions[i + 1 :])
+            else:
+                revoked.append(session)
+        return Revocation(tuple(revoked), tuple(gone))
+
+    def _revoke(self, user_id: str, session: Session, subject: User | None) -> None:
+        """Sign one session out, by the id from the target's own list (400: already gone; 403: the bot may not)."""
+        with _meaning({400: SessionAlreadyGone(session), 403: BotLacksPermission(subject)}):
+            self._api.revoke_session(user_id, session.id)
 
     def _target(self, caller_id: str, ref: UserRef | None, action: Action, trace: _Trace) -> User | None:
         """``_subject``, remembered in the trace."""
@@ -179,13 +231,14 @@ class SessionsService:
             channel_id=invocation.channel_id,
             team_id=invocation.team_id,
             via=invocation.via,
+            filter=trace.filter,
         )
 
     def _notice(self, invocation: Invocation, trace: _Trace) -> Notice | None:
         """A notice for the target when someone else signed them out of something."""
         if not trace.revoked or trace.target is None:
             return None
-        everywhere = trace.action == "revoke-all"
+        everywhere = trace.action == "revoke-all" and not trace.filter
         return Notice(trace.target.id, invocation.caller_username, trace.revoked, everywhere, self._now_ms())
 
     # --- who is the target, and may the caller act on them ------------------------------------

@@ -2,24 +2,29 @@
 import json
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 
 from bot import render
 from bot.audit import AuditEvent
 from bot.buttons import ButtonSigner, attachments_json
 from bot.commands import Cancel, RevokeAll, RevokeSession, UserRef
 from bot.errors import ExpiredButton, ForeignButton, ForgedButton
+from bot.filters import Duration, Platform, SessionFilter
 from bot.model import Session, User
 from tests.factories import NOW_MS, session_json
 
 SECRET = "s" * 40
 ALICE_ID = "a" * 26
 BOB = UserRef("id", "b" * 26, "@bob")
+EVERY_CRITERION = SessionFilter(frozenset({Platform.MOBILE, Platform.API}), Duration(2, "w"), Duration(90, "m"))
 
 COMMANDS = [
     RevokeSession("x" * 26, None),
     RevokeSession("x" * 26, BOB),
     RevokeAll(None, confirmed=True),
     RevokeAll(BOB, confirmed=False),
+    RevokeAll(BOB, confirmed=True, filter=SessionFilter(inactive=Duration(30, "d"))),
+    RevokeAll(None, confirmed=False, filter=EVERY_CRITERION),
     Cancel(),
 ]
 
@@ -28,6 +33,34 @@ COMMANDS = [
 def test_every_button_command_survives_signing_for_its_viewer(command):
     signer = ButtonSigner(SECRET)
     assert signer.verify({"signed": signer.sign(ALICE_ID, command)}, ALICE_ID) == command
+
+
+def signed_by_hand(run: dict) -> dict:
+    """A context signed the way the bot signs one, carrying ``run`` exactly as given."""
+    serializer = URLSafeTimedSerializer(SECRET, salt="sessions-bot/button/v1")
+    return {"signed": serializer.dumps({"for": ALICE_ID, "run": run})}
+
+
+def test_revoke_all_buttons_made_before_filters_existed_still_sign_out_everything():
+    context = signed_by_hand({"do": "revoke-all", "yes": True, "target": ["b" * 26, "@bob"]})
+    assert ButtonSigner(SECRET).verify(context, ALICE_ID) == RevokeAll(BOB, confirmed=True, filter=SessionFilter())
+
+
+def test_an_unfiltered_revoke_all_button_is_signed_exactly_as_before_filters():
+    signed = ButtonSigner(SECRET).sign(ALICE_ID, RevokeAll(BOB, confirmed=True))
+    payload = URLSafeTimedSerializer(SECRET, salt="sessions-bot/button/v1").loads(signed)
+    assert payload["run"] == {"do": "revoke-all", "yes": True, "target": ["b" * 26, "@bob"]}
+
+
+@pytest.mark.parametrize(
+    "bad_filter",
+    [{"platform": ["tablet"]}, {"platform": "web"}, {"inactive": [0, "d"]}, {"inactive": [3651, "d"]},
+     {"older_than": [30, "y"]}, {"older_than": ["x", "d"]}, {"inactive": [30]}, "mobile", ["web"]],
+    ids=repr,
+)
+def test_a_filter_the_bot_would_never_sign_is_refused(bad_filter):
+    with pytest.raises(ForgedButton):
+        ButtonSigner(SECRET).verify(signed_by_hand({"do": "revoke-all", "yes": True, "target": None, "filter": bad_filter}), ALICE_ID)
 
 
 def test_a_button_is_refused_for_anyone_but_its_viewer():

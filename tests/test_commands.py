@@ -6,6 +6,7 @@ import unicodedata
 import pytest
 
 from bot.commands import Help, ListSessions, RevokeAll, RevokeSession, UserRef, parse
+from bot.filters import Duration, Platform, SessionFilter
 
 SESSION_ID = "k7w3p9x2m4q8r1t5y6u0z3a9bc"  # 26 characters, like a real Mattermost id
 USER_ID = "8xk3m9q2w7p4r1t5y6u0z3a9bd"
@@ -360,6 +361,139 @@ def test_an_unknown_option_after_the_verb_is_named_in_the_problem(
     assert problem_of(template.format(option)) == f"I don't know the option `{option}`."
 
 
+# --- Filters on list and revoke-all -------------------------------------------------------
+
+MOBILE_ONLY = SessionFilter(platforms=frozenset({Platform.MOBILE}))
+STALE = SessionFilter(inactive=Duration(30, "d"))
+
+
+def only(*platforms: Platform, older_than: Duration | None = None, inactive: Duration | None = None) -> SessionFilter:
+    return SessionFilter(frozenset(platforms), older_than, inactive)
+
+
+def test_without_filters_a_command_selects_every_session() -> None:
+    assert parse("list").filter == parse("revoke-all --yes").filter == SessionFilter()
+
+
+@pytest.mark.parametrize(
+    ("options", "expected"),
+    [
+        ("--platform mobile", MOBILE_ONLY),
+        ("--platform=mobile", MOBILE_ONLY),
+        ("--PLATFORM Mobile", MOBILE_ONLY),
+        ("--platform web", only(Platform.WEB)),
+        ("--platform desktop", only(Platform.DESKTOP)),
+        ("--platform api", only(Platform.API)),
+        ("--platform mobile,desktop", only(Platform.MOBILE, Platform.DESKTOP)),
+        ("--platform mobile --platform desktop", only(Platform.MOBILE, Platform.DESKTOP)),
+        ("--platform mobile,mobile", MOBILE_ONLY),
+        ("--older-than 30d", only(older_than=Duration(30, "d"))),
+        ("--older-than=2w", only(older_than=Duration(2, "w"))),
+        ("--inactive 90m", only(inactive=Duration(90, "m"))),
+        ("--inactive 12h", only(inactive=Duration(12, "h"))),
+        ("--inactive 3650d", only(inactive=Duration(3650, "d"))),
+        ("--inactive 007d", only(inactive=Duration(7, "d"))),
+        (
+            "--platform web --older-than 30d --inactive 7d",
+            only(Platform.WEB, older_than=Duration(30, "d"), inactive=Duration(7, "d")),
+        ),
+    ],
+)
+@pytest.mark.parametrize("verb", ["list", "ls", "revoke-all", "revoke all", "logout-everywhere"])
+def test_list_and_revoke_all_take_filters(verb: str, options: str, expected: SessionFilter) -> None:
+    assert parse(f"{verb} {options}").filter == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "revoke-all @alice --inactive 30d --yes",
+        "revoke-all --inactive 30d @alice --yes",
+        "revoke-all --yes --inactive 30d @alice",
+        "revoke-all --inactive=30d -y @alice",
+        "revoke all @alice --yes --inactive 30d",
+    ],
+)
+def test_filters_user_and_yes_may_come_in_any_order(text: str) -> None:
+    assert parse(text) == RevokeAll(target=username("@alice"), confirmed=True, filter=STALE)
+
+
+def test_a_filtered_revoke_all_without_yes_only_previews() -> None:
+    assert parse("revoke-all --inactive 30d") == RevokeAll(target=None, confirmed=False, filter=STALE)
+
+
+def test_a_filtered_list_may_name_a_user() -> None:
+    assert parse("list --platform mobile alice@example.com") == ListSessions(
+        target=UserRef("email", "alice@example.com", "alice@example.com"), filter=MOBILE_ONLY
+    )
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [MOBILE_ONLY, STALE, only(Platform.API, Platform.WEB, older_than=Duration(2, "w"), inactive=Duration(90, "m"))],
+)
+def test_a_filter_written_back_as_options_parses_to_itself(wanted: SessionFilter) -> None:
+    assert parse(f"revoke-all @bob {wanted.options()} --yes").filter == wanted
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("list --platform tablet", "`tablet` is not a platform: use web, desktop, mobile or api (several separated by commas)."),
+        ("list --platform mobile,oauth", "`oauth` is not a platform: use web, desktop, mobile or api (several separated by commas)."),
+        ("list --platform mobile,", "`mobile,` is not a platform: use web, desktop, mobile or api (several separated by commas)."),
+        ("list --platform", "`--platform` needs a platform: web, desktop, mobile or api."),
+        ("list --platform=", "`--platform` needs a platform: web, desktop, mobile or api."),
+        ("list --inactive", "`--inactive` needs a duration, such as `30d`."),
+        ("revoke-all @alice --older-than", "`--older-than` needs a duration, such as `30d`."),
+        ("list --inactive 0d", "`--inactive` needs a duration above zero, not `0d`."),
+        ("list --inactive -5d", "`--inactive` needs a duration above zero, not `-5d`."),
+        ("list --older-than -0m", "`--older-than` needs a duration above zero, not `-0m`."),
+        ("list --inactive 3651d", "`3651d` is too long for `--inactive`: the longest is 10 years (`3650d`)."),
+        ("list --older-than 522w", "`522w` is too long for `--older-than`: the longest is 10 years (`3650d`)."),
+        ("list --inactive " + "9" * 30 + "m", "`" + "9" * 30 + "m` is too long for `--inactive`: the longest is 10 years (`3650d`)."),
+        ("list --inactive 1d --inactive 2d", "`--inactive` can only be given once."),
+        ("list --older-than 1d --older-than 1d", "`--older-than` can only be given once."),
+    ],
+)
+def test_a_filter_not_understood_says_exactly_what_and_how_to_write_it(text: str, problem: str) -> None:
+    assert problem_of(text) == problem
+
+
+UNITS_HINT = "is not a duration: write a whole number and a unit, m (minutes), h (hours), d (days) or w (weeks), e.g. `30d`."
+
+
+@pytest.mark.parametrize("value", ["30", "30x", "30y", "3mo", "1.5d", "d", "thirty", "30D", "6M", "+30d", "٣d", "30d!"])
+def test_a_duration_needs_a_whole_number_and_a_lowercase_unit(value: str) -> None:
+    # "6M" is refused rather than read as 6 minutes: someone typing it likely means six months.
+    assert problem_of(f"list --inactive {value}") == f"`{value}` {UNITS_HINT}"
+
+
+def test_a_duration_separated_from_its_unit_is_not_understood() -> None:
+    assert problem_of("list --inactive 30 d") == f"`30` {UNITS_HINT}"
+
+
+@pytest.mark.parametrize("option", ["--platform web", "--older-than 30d", "--inactive=7d"])
+def test_filters_do_not_apply_to_revoking_one_session(option: str) -> None:
+    name = option.split()[0].split("=")[0]
+    expected = f"`{name}` only applies to `list` and `revoke-all`."
+    assert problem_of(f"revoke {SESSION_ID} {option}") == expected
+    assert problem_of(f"revoke {option}") == expected
+
+
+def test_a_filter_value_may_not_name_the_user() -> None:
+    assert problem_of("list --platform @alice").startswith("`@alice` is not a platform")
+
+
+@pytest.mark.parametrize("text", ["list --platform mobile --yes", "list --yes --inactive 7d"])
+def test_yes_still_only_applies_to_revoke_all(text: str) -> None:
+    assert problem_of(text) == "`--yes` only applies to `revoke-all`."
+
+
+def test_options_with_an_equals_sign_other_than_filters_are_unknown() -> None:
+    assert problem_of("revoke-all --yes=true --inactive 7d") == "I don't know the option `--yes=true`."
+
+
 # --- Several problems: the first one, left to right, is reported ----------------------
 
 
@@ -377,6 +511,9 @@ def test_an_unknown_option_after_the_verb_is_named_in_the_problem(
         ("revoke-all bob carol! --bogus", "Name one user at most: `carol!`"),
         ("revoke-all --bogus bob carol", "I don't know the option `--bogus`"),
         ("revoke-all bob! carol", "`bob!` is not a username"),
+        ("revoke-all --inactive 0d bob!", "`--inactive` needs a duration above zero"),
+        ("revoke-all bob! --inactive 0d", "`bob!` is not a username"),
+        ("list --platform tablet --inactive 0d", "`tablet` is not a platform"),
     ],
 )
 def test_the_first_problem_from_the_left_is_reported(text: str, expected_start: str) -> None:
@@ -411,6 +548,9 @@ NASTY = [
 
 NASTY_TEMPLATES = [
     pytest.param("{}", id="as-verb"),
+    pytest.param("list --platform {}", id="as-platform"),
+    pytest.param("revoke-all --inactive {}", id="as-duration"),
+    pytest.param("list --older-than=1{}", id="as-duration-unit"),
     pytest.param("list {}", id="as-list-user"),
     pytest.param("revoke {}", id="as-session"),
     pytest.param(f"revoke {SESSION_ID} {{}}", id="as-revoke-user"),

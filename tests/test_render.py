@@ -4,7 +4,8 @@ import re
 import pytest
 
 from bot import render
-from bot.commands import UserRef
+from bot.audit import AuditEvent, Revocation
+from bot.commands import Cancel, RevokeAll, UserRef
 from bot.errors import (
     AmbiguousSession,
     BotLacksPermission,
@@ -18,8 +19,10 @@ from bot.errors import (
     UpstreamRejected,
     UserNotFound,
 )
+from bot.filters import Duration, SessionFilter
 from bot.model import Session, User
 from bot.permissions import Refusal
+from bot.replies import Reply
 from tests.factories import DAY, HOUR, MINUTE, NOW_MS, session_json, token_session_json
 
 ALICE = User(id="a" * 26, username="alice", email="alice@example.com", roles=frozenset({"system_user"}), is_bot=False, deactivated=False)
@@ -184,3 +187,134 @@ def test_ambiguous_prefix_lists_every_match_and_revokes_nothing():
     text = render.error_message(AmbiguousSession("abcdef", [a, b]))
     assert "matches 2 sessions, so nothing was signed out" in text
     assert a.id in text and b.id in text
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+STALE = SessionFilter(inactive=Duration(30, "d"))
+
+
+def stale_and_fresh() -> tuple[list[Session], list[Session]]:
+    stale = [s(last_activity_at=NOW_MS - 40 * DAY), s(device_id="android_rn:x", last_activity_at=NOW_MS - 60 * DAY)]
+    fresh = [s(last_activity_at=NOW_MS - HOUR), s(last_activity_at=NOW_MS - 2 * DAY)]
+    return stale, fresh
+
+
+def test_a_filtered_list_shows_only_the_matches_and_says_which_filter():
+    stale, fresh = stale_and_fresh()
+    text = render.filtered_list(ALICE, STALE.select(stale + fresh, NOW_MS), NOW_MS).text
+    assert text.startswith("#### @alice's sessions (2 of 4)\nShowing only sessions inactive for more than 30 days.")
+    assert len(table_rows(text)) == 2 and "a month ago" in table_rows(text)[0] and "hour" not in text
+    assert "all of them with `/sessions revoke-all @alice --inactive 30d`" in text
+
+
+def test_a_filtered_list_with_no_match_says_no_sessions_match():
+    _, fresh = stale_and_fresh()
+    assert render.filtered_list(None, STALE.select(fresh, NOW_MS), NOW_MS).text == (
+        "No sessions match: you have no sessions inactive for more than 30 days. "
+        "See every session with `/sessions list`."
+    )
+    assert render.filtered_list(ALICE, STALE.select([], NOW_MS), NOW_MS).text == (
+        "No sessions match: @alice has no sessions inactive for more than 30 days."
+    )
+
+
+def test_a_filtered_list_with_buttons_offers_to_sign_out_only_the_matches():
+    stale, fresh = stale_and_fresh()
+    reply = render.filtered_list(ALICE, STALE.select(stale + fresh, NOW_MS), NOW_MS, buttons=True)
+    last = reply.attachments[-1].buttons[0]
+    assert [a.buttons[0].label for a in reply.attachments] == ["Sign out", "Sign out", "Sign out all of these"]
+    assert last.command == RevokeAll(UserRef("id", ALICE.id, "@alice"), confirmed=False, filter=STALE)
+
+
+def test_a_filtered_preview_lists_exactly_what_the_filter_selects_and_what_stays():
+    stale, fresh = stale_and_fresh()
+    text = render.filtered_preview(ALICE, STALE.select(stale + fresh, NOW_MS), NOW_MS).text
+    assert text.startswith("**This will sign @alice out of 2 sessions** (sessions inactive for more than 30 days):\n")
+    assert "last active a month ago" in text and "the mobile app on Android, last active 2 months ago" in text
+    assert "hour ago" not in text and "2 days ago" not in text
+    assert "The other 2 sessions stay signed in." in text
+    assert text.endswith("To go ahead, run `/sessions revoke-all @alice --inactive 30d --yes`.")
+
+
+def test_a_filtered_preview_for_yourself_cannot_know_whether_this_session_goes_too():
+    stale, fresh = stale_and_fresh()
+    text = render.filtered_preview(None, STALE.select(stale + fresh[:1], NOW_MS), NOW_MS).text
+    assert render.SELF_MAYBE_NOTE in text and render.SELF_REVOKE_NOTE not in text
+    assert "The other session stays signed in." in text
+
+
+def test_a_filtered_preview_with_buttons_confirms_the_same_filter():
+    stale, _ = stale_and_fresh()
+    reply = render.filtered_preview(None, STALE.select(stale, NOW_MS), NOW_MS, buttons=True)
+    confirm, cancel = reply.attachments[0].buttons
+    assert (confirm.label, confirm.command) == ("Sign out these sessions", RevokeAll(None, confirmed=True, filter=STALE))
+    assert cancel.command == Cancel()
+    assert "Confirm below, or run `/sessions revoke-all --inactive 30d --yes`." in reply.text
+
+
+def test_a_filtered_preview_with_no_match_has_nothing_to_sign_out():
+    _, fresh = stale_and_fresh()
+    text = render.filtered_preview(ALICE, STALE.select(fresh, NOW_MS), NOW_MS, buttons=True)
+    assert text == Reply(
+        "Nothing to sign out: @alice has no sessions inactive for more than 30 days. "
+        "See every session with `/sessions list @alice`."
+    )
+
+
+def test_an_unfiltered_preview_still_confirms_everything():
+    confirm = render.revoke_all_preview(None, [s()], NOW_MS, buttons=True).attachments[0].buttons[0]
+    assert (confirm.label, confirm.command) == ("Sign out everywhere", RevokeAll(None, confirmed=True))
+
+
+def test_a_filtered_revocation_names_what_it_signed_out():
+    stale, fresh = stale_and_fresh()
+    selection = STALE.select(stale + fresh, NOW_MS)
+    text = render.revoked_selection(ALICE, selection, Revocation(revoked=tuple(stale)), NOW_MS).text
+    assert text.startswith("✅ Signed @alice out of 2 sessions (sessions inactive for more than 30 days):\n- ")
+    assert "⚠️" not in text and "Already" not in text
+
+
+def test_a_filtered_revocation_tells_sessions_gone_meanwhile_apart_from_those_it_signed_out():
+    stale, _ = stale_and_fresh()
+    selection = STALE.select(stale, NOW_MS)
+    text = render.revoked_selection(None, selection, Revocation(revoked=stale[:1], gone=stale[1:]), NOW_MS).text
+    assert text.startswith("✅ Signed you out of 1 session (")
+    assert "Already signed out meanwhile: 1 session." in text and "Android" not in text
+    nothing = render.revoked_selection(None, selection, Revocation(gone=tuple(stale)), NOW_MS).text
+    assert nothing == "Nothing left to sign out.\nAlready signed out meanwhile: 2 sessions."
+
+
+def test_a_revocation_that_stopped_says_what_was_done_where_it_stopped_and_what_was_not_tried():
+    first, second, third = (s(last_activity_at=NOW_MS - days * DAY, props={"os": f"OS {days}"}) for days in (40, 50, 60))
+    selection = STALE.select([first, second, third], NOW_MS)
+    revocation = Revocation(revoked=(first,), stopped_at=(second, UpstreamRejected(500, "app.x")), untried=(third,))
+    text = render.revoked_selection(ALICE, selection, revocation, NOW_MS).text
+    assert text.startswith("✅ Signed @alice out of 1 session (sessions inactive for more than 30 days):\n- 🌐 Chrome on OS 40")
+    assert "⚠️ Stopped at Chrome on OS 50, last active 2 months ago, which may still be signed in. " \
+           "Mattermost answered with an unexpected error (HTTP 500, `app.x`)." in text
+    assert "Not tried, so still signed in (1 session):\n- 🌐 Chrome on OS 60" in text
+    assert text.endswith("Running the same command again signs out only what still matches.")
+    assert "Nothing was changed" not in text
+
+
+def test_a_revocation_that_stopped_at_once_claims_nothing():
+    stale, _ = stale_and_fresh()
+    revocation = Revocation(stopped_at=(stale[0], BotLacksPermission(ALICE)), untried=tuple(stale[1:]))
+    text = render.revoked_selection(ALICE, STALE.select(stale, NOW_MS), revocation, NOW_MS).text
+    assert text.startswith("⚠️ Stopped at Chrome on Mac OS")
+    assert "✅" not in text and "Nothing was changed" not in text and "lacks permission" in text
+
+
+def test_usage_explains_the_filters_and_durations():
+    for phrase in ("--platform mobile", "`api` (personal access and bot tokens)", "--older-than 30d", "--inactive 7d",
+                   "m (minutes), h (hours), d (days) or w (weeks)", "`/sessions revoke-all @alice --platform mobile`"):
+        assert phrase in render.USAGE
+
+
+def test_the_audit_channel_line_names_the_filter():
+    event = AuditEvent("revoke-all", "ok", "", "a" * 26, "um", "b" * 26, "alice", ("s" * 26,), "", "", "slash",
+                       filter="sessions inactive for more than 30 days")
+    assert render.audit_line(event) == (
+        "🔐 @um · revoke-all · @alice · **ok**, 1 session(s) · only sessions inactive for more than 30 days · via slash"
+    )
