@@ -282,3 +282,83 @@ def test_an_unexpected_bug_during_a_click_is_a_friendly_message_not_a_500(button
     result = send_action(world, button_bot.url + "/actions", "alice", sign(uid(world, "alice"), RevokeAll(None, True)))
     assert "Something went wrong in the sessions bot (reference `" in result.ephemeral_text
     assert result.error is None
+
+
+# --- filtered revoke-all ------------------------------------------------------------------------
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+def add_stale_session(world, username: str, *, inactive_days: int) -> dict:
+    user = uid(world, username)
+    now = world.now_ms()
+    return world.add_session(user, create_ms=now - 90 * DAY_MS, last_activity_ms=now - inactive_days * DAY_MS,
+                             props=world.login_props(user, platform="Linux", os="Linux", browser="Firefox/126.0"))
+
+
+def test_confirming_a_filtered_revoke_all_with_the_button_signs_out_only_the_selection(type_as, world):
+    stale = [add_stale_session(world, "alice", inactive_days=days) for days in (40, 50)]
+    fresh = session_ids(world, "alice") - {s["id"] for s in stale}
+    post_id = type_as("usermanager", "revoke-all @alice --inactive 30d").post_id
+    assert buttons(world, post_id) == ["Sign out these sessions", "Cancel"]
+    click = click_button(world, post_id, "Sign out these sessions", "usermanager")
+    assert click.ephemeral_text.startswith("✅ Signed @alice out of 2 sessions (sessions inactive for more than 30 days):")
+    assert session_ids(world, "alice") == fresh
+    assert world.calls(path_regex=r"/revoke/all$") == []
+
+
+def test_the_click_selects_afresh_from_the_sessions_as_they_are_then(type_as, world):
+    vanishing = add_stale_session(world, "alice", inactive_days=40)
+    post_id = type_as("alice", "revoke-all --inactive 30d").post_id
+    world.revoke_session(vanishing["id"])  # signed out elsewhere after the preview
+    newcomer = add_stale_session(world, "alice", inactive_days=60)  # went stale after the preview
+    click = click_button(world, post_id, "Sign out these sessions", "alice")
+    assert click.ephemeral_text.startswith("✅ Signed you out of 1 session (")
+    assert newcomer["id"] not in session_ids(world, "alice") and len(session_ids(world, "alice")) == 4
+
+
+def test_a_filtered_list_offers_to_sign_out_just_those_sessions(type_as, world):
+    stale = add_stale_session(world, "alice", inactive_days=40)
+    post_id = type_as("alice", "list --inactive 30d").post_id
+    assert buttons(world, post_id) == ["Sign out", "Sign out all of these"]
+    click_button(world, post_id, "Sign out all of these", "alice")
+    confirmation = latest_ephemeral(world, "alice")
+    assert confirmation["message"].startswith("**This will sign you out of 1 session** (sessions inactive for more")
+    click_button(world, confirmation["id"], "Sign out these sessions", "alice")
+    assert stale["id"] not in session_ids(world, "alice") and len(session_ids(world, "alice")) == 4
+
+
+def test_a_filtered_confirm_button_is_still_checked_against_todays_permissions(type_as, world):
+    add_stale_session(world, "alice", inactive_days=40)
+    post_id = type_as("usermanager", "revoke-all @alice --inactive 30d").post_id
+    world.set_roles("usermanager", "system_user")
+    click = click_button(world, post_id, "Sign out these sessions", "usermanager")
+    assert "edit_other_users" in click.ephemeral_text and len(session_ids(world, "alice")) == 5
+
+
+def test_a_filtered_revoke_all_audits_the_filter_and_exactly_the_sessions_revoked(type_as, world, caplog):
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    stale = [add_stale_session(world, "alice", inactive_days=days) for days in (40, 50)]
+    world.faults.add(r"/sessions/revoke$", method="POST", status=500, times=1)  # the first one fails
+    type_as("usermanager", "revoke-all @alice --inactive 30d --yes")
+    type_as("usermanager", "revoke-all @alice --inactive 30d --yes")  # the retry signs out what is left
+    failed, ok = audit_records(caplog)
+    assert (failed["result"], failed["reason"], failed["session_ids"]) == ("failed", "UpstreamRejected", [])
+    assert (ok["result"], sorted(ok["session_ids"])) == ("ok", sorted(s["id"] for s in stale))
+    assert failed["filter"] == ok["filter"] == "sessions inactive for more than 30 days"
+
+
+def test_the_target_is_told_how_many_sessions_a_filtered_revoke_all_signed_out(type_as, world):
+    add_stale_session(world, "alice", inactive_days=40)
+    add_stale_session(world, "alice", inactive_days=50)
+    type_as("usermanager", "revoke-all @alice --inactive 30d --yes")
+    [notice] = dm_posts(world, "alice")
+    assert notice["message"].startswith("🔐 @usermanager signed you out of 2 sessions on ")
+    assert "all 2" not in notice["message"] and "Firefox on Linux" in notice["message"]
+
+
+def test_an_unfiltered_revoke_all_audits_no_filter(type_as, caplog):
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    type_as("usermanager", "revoke-all @alice --yes")
+    [record] = audit_records(caplog)
+    assert record["filter"] == "" and len(record["session_ids"]) == 4

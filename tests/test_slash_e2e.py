@@ -1,6 +1,8 @@
 """/sessions end to end: Mattermost's request → the bot over HTTP → the stand-in over HTTP → what the user sees."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from bot.sandbox import World
@@ -257,3 +259,126 @@ def test_mattermost_internal_error_is_explained_and_nothing_claimed(slash, world
 def test_malformed_answer_is_explained(slash, world):
     world.faults.add(r"/sessions$", status=200, body=b"{not json", times=1)
     assert "not what the sessions bot expected" in slash("alice", "list").visible_text
+
+
+# --- filters ---------------------------------------------------------------------------------
+
+DAY_MS = 24 * 60 * 60 * 1000
+
+
+def add_stale_sessions(world: World, username: str) -> list[dict]:
+    """Two sessions unused for over a month (a web browser and a phone) next to the seeded, recently used ones."""
+    user = uid(world, username)
+    now = world.now_ms()
+    return [
+        world.add_session(user, create_ms=now - 90 * DAY_MS, last_activity_ms=now - 45 * DAY_MS,
+                          props=world.login_props(user, platform="Linux", os="Linux", browser="Firefox/126.0")),
+        world.add_session(user, create_ms=now - 60 * DAY_MS, last_activity_ms=now - 31 * DAY_MS, device_id="android_rn:1",
+                          props=world.login_props(user, platform="Linux", os="Android", browser="Mobile App/2.16.1",
+                                                  mobile=True)),
+    ]
+
+
+def revoked_ids(world: World) -> list[str]:
+    """The session ids the bot asked Mattermost to revoke one by one, in order."""
+    return [json.loads(e.request_body)["session_id"] for e in world.calls(method="POST", path_regex=r"/sessions/revoke$")]
+
+
+def test_revoke_all_of_alices_inactive_sessions_signs_out_only_those_one_by_one(slash, world):
+    stale = add_stale_sessions(world, "alice")
+    fresh = session_ids(world, "alice") - {s["id"] for s in stale}
+    reply = slash("usermanager", "revoke-all @alice --inactive 30d --yes").visible_text
+    assert reply.startswith("✅ Signed @alice out of 2 sessions (sessions inactive for more than 30 days):")
+    assert "Firefox on Linux" in reply and "the mobile app on Android" in reply
+    assert session_ids(world, "alice") == fresh
+    assert sorted(revoked_ids(world)) == sorted(s["id"] for s in stale)
+    assert world.calls(path_regex=r"/revoke/all$") == []
+
+
+def test_a_filtered_revoke_all_without_yes_shows_exactly_what_it_would_sign_out(slash, world):
+    add_stale_sessions(world, "alice")
+    before = session_ids(world, "alice")
+    reply = slash("usermanager", "revoke-all --inactive 30d @alice").visible_text
+    assert reply.startswith("**This will sign @alice out of 2 sessions** (sessions inactive for more than 30 days):")
+    assert "The other 4 sessions stay signed in." in reply
+    assert reply.endswith("To go ahead, run `/sessions revoke-all @alice --inactive 30d --yes`.")
+    assert "Chrome on Mac OS" not in reply and "Firefox on Linux" in reply
+    assert session_ids(world, "alice") == before and revocations(world) == []
+
+
+def test_filters_combine_so_only_sessions_matching_all_of_them_go(slash, world):
+    firefox, phone = add_stale_sessions(world, "alice")
+    reply = slash("alice", "revoke-all --platform mobile --older-than 30d --inactive 30d --yes").visible_text
+    assert reply.startswith("✅ Signed you out of 1 session (mobile app sessions signed in more than 30 days ago and ")
+    assert revoked_ids(world) == [phone["id"]] and firefox["id"] in session_ids(world, "alice")
+
+
+def test_signing_out_your_api_sessions_leaves_your_devices_signed_in(slash, world):
+    before = world.sessions_of(uid(world, "alice"))
+    token = next(s["id"] for s in before if s["props"].get("type") == "UserAccessToken")
+    reply = slash("alice", "revoke-all --platform api --yes").visible_text
+    assert reply.startswith("✅ Signed you out of 1 session (API token sessions):")
+    assert "Signing out does not disable personal access tokens" in reply
+    assert session_ids(world, "alice") == {s["id"] for s in before} - {token}
+
+
+def test_list_with_a_filter_shows_only_the_matches_and_names_the_filter(slash, world):
+    text = slash("usermanager", "list @alice --platform mobile,desktop").visible_text
+    assert text.startswith("#### @alice's sessions (2 of 4)\nShowing only desktop app or mobile app sessions.")
+    assert "📱 Mobile app" in text and "🖥️ Desktop app" in text
+    assert "🌐 Web browser" not in text and "🔑 Personal access token" not in text
+
+
+def test_list_with_a_filter_nothing_matches_says_so(slash):
+    assert slash("alice", "list --older-than 1w --platform web").visible_text == (
+        "No sessions match: you have no web browser sessions signed in more than 1 week ago. "
+        "See every session with `/sessions list`."
+    )
+
+
+def test_a_filter_changes_nothing_about_who_may_act_on_whom(slash, world):
+    add_stale_sessions(world, "alice")
+    assert "edit_other_users" in slash("bob", "revoke-all @alice --inactive 30d --yes").visible_text
+    assert "edit_other_users" in slash("bob", "list @alice --platform mobile").visible_text
+    assert "manage_system" in slash("usermanager", "revoke-all @sysadmin --platform web --yes").visible_text
+    assert "never signs itself out" in slash("sysadmin", "revoke-all @sessionsbot --platform api --yes").visible_text
+    assert not world.calls(path_regex=r"/sessions(/|$)")
+
+
+def test_a_filtered_revoke_all_with_nothing_matching_revokes_nothing(slash, world):
+    reply = slash("alice", "revoke-all --inactive 30d --yes").visible_text
+    assert reply.startswith("Nothing to sign out: you have no sessions inactive for more than 30 days.")
+    assert revocations(world) == []
+
+
+def test_a_session_that_ended_meanwhile_is_not_an_error_and_not_claimed(slash, world):
+    add_stale_sessions(world, "alice")
+    world.faults.add(r"/sessions/revoke$", method="POST", status=400, times=1)  # the first had just ended
+    reply = slash("usermanager", "revoke-all @alice --inactive 30d --yes").visible_text
+    assert reply.startswith("✅ Signed @alice out of 1 session (")
+    assert "Already signed out meanwhile: 1 session." in reply and "⚠️" not in reply
+    assert len(revoked_ids(world)) == 2
+
+
+def test_a_failure_part_way_stops_and_reports_exactly_what_was_and_was_not_done(slash, world):
+    stale = add_stale_sessions(world, "alice")
+    world.faults.add(r"/sessions/revoke$", method="POST", status=500, times=1)
+    reply = slash("usermanager", "revoke-all @alice --inactive 30d --yes").visible_text
+    # most recently active first, as the preview lists them: the phone, then Firefox
+    assert "✅" not in reply and reply.startswith("⚠️ Stopped at the mobile app on Android, last active a month ago, which")
+    assert "HTTP 500" in reply and "Not tried, so still signed in (1 session):\n- 🌐 Firefox on Linux" in reply
+    assert {s["id"] for s in stale} <= session_ids(world, "alice") and len(revoked_ids(world)) == 1
+
+
+def test_mattermosts_rate_limit_is_waited_out_between_single_revocations(slash, world):
+    stale = add_stale_sessions(world, "alice")
+    world.faults.add(r"/sessions/revoke$", method="POST", status=429, times=1)
+    reply = slash("alice", "revoke-all --inactive 30d --yes").visible_text
+    assert reply.startswith("✅ Signed you out of 2 sessions")
+    assert not {s["id"] for s in stale} & session_ids(world, "alice")
+
+
+def test_a_filter_that_is_not_understood_gets_usage_and_touches_nothing(slash, world):
+    text = slash("usermanager", "revoke-all @alice --inactive 30 --yes").visible_text
+    assert text.startswith("`30` is not a duration: write a whole number and a unit") and "**/sessions**" in text
+    assert world.exchanges == []
