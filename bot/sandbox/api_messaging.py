@@ -1,10 +1,14 @@
-"""The channel and post endpoints: ``POST /api/v4/channels/direct``, the channel lookups by name and
-a user's channels, and ``POST /api/v4/posts``.
+"""The channel and post endpoints: ``POST /api/v4/channels/direct``, the channel lookups by id and by
+name, a channel's members, a user's channels, and ``POST /api/v4/posts``.
 
 Sources: MM ``server/channels/api4/channel.go`` @005c810a (``createDirectChannel``: 201 whether the
 channel is new or already existed; ``getChannelByName``, ``getChannelByNameForTeamName``: an open
 channel needs ``read_public_channel`` on the team or ``read_channel``, a private one ``read_channel``
-or it is "missing"; ``getChannelsForUser`` streams its pages, so a user in no channel at all gets
+or it is "missing"; ``getChannel``: an unknown id is 404 ``app.channel.get.existing.app_error``, then the
+same rule but a refusal is always 403; ``getChannelMembers``: ``read_channel`` on the channel, else 403 —
+an unknown channel included — so only members, and holders of ``read_channel`` through their system
+role (``system_admin``; a role with "User Management → Channels: Can read"), see a channel's members,
+public or private; ``getChannelsForUser`` streams its pages, so a user in no channel at all gets
 ``[`` followed by the not-found error under status 200), ``server/channels/app/channel.go``
 (``GetChannelByNameForTeamName``), ``server/channels/api4/post.go`` @00a2b403 (``createPost``: 201),
 ``server/channels/api4/post_utils.go`` (``userCreatePostPermissionCheckWithContext``) and
@@ -17,11 +21,11 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from .flask_io import decode_body, json_response, require_user_id
+from .flask_io import decode_body, json_response, page_params, require_user_id, struct_body
 from .ids import is_valid_channel_name, is_valid_id, is_valid_team_name
 from .roles import CREATE_DIRECT_CHANNEL, CREATE_POST_EPHEMERAL, READ_CHANNEL, READ_PUBLIC_CHANNEL
 from .views import channel_view, post_view
-from .wire import (JSON_CONTENT_TYPE, AppError, check_json_types, go_json, invalid_body_param, invalid_url_param,
+from .wire import (JSON_CONTENT_TYPE, AppError, go_json, invalid_body_param, invalid_url_param,
                    permission_error)
 from .world import World
 
@@ -43,22 +47,6 @@ def _user_ids() -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise AppError("api.payload.parse.error", 400)
     return list(dict.fromkeys(value))
-
-
-def _post_body() -> dict[str, Any]:
-    """The ``model.Post`` of the request body; 400 invalid ``post`` when it does not decode."""
-    try:
-        value = decode_body()
-    except ValueError:
-        raise invalid_body_param("post") from None
-    post = {} if value is None else value
-    if not isinstance(post, dict):
-        raise invalid_body_param("post")
-    try:
-        check_json_types(post, _POST_FIELDS, "post")
-    except ValueError:
-        raise invalid_body_param("post") from None
-    return post
 
 
 def add_messaging_routes(app: Flask, world: World, is_admin: Callable[[], bool]) -> None:
@@ -84,16 +72,20 @@ def add_messaging_routes(app: Flask, world: World, is_admin: Callable[[], bool])
             raise permission_error()
         return json_response(world.get_or_create_direct_channel(user_ids[0], user_ids[1]), 201, newline=True)
 
+    def may_read(channel: Record) -> bool:
+        """The rule of ``getChannel`` and the lookups by name: ``read_channel`` on the channel, or for an
+        open channel ``read_public_channel`` on its team."""
+        if world.has_channel_permission(g.session, channel["id"], READ_CHANNEL):
+            return True
+        return channel["type"] == "O" and world.has_team_permission(g.session, channel["team_id"], READ_PUBLIC_CHANNEL)
+
     def readable(channel: Record | None) -> Response:
-        """The channel found by name, if the caller may read it."""
+        """The channel found by name, if the caller may read it; a private channel they may not is "missing"."""
+        missing = AppError("app.channel.get_by_name.missing.app_error", 404)
         if channel is None:
-            raise AppError("app.channel.get_by_name.missing.app_error", 404)
-        team_ok = world.has_team_permission(g.session, channel["team_id"], READ_PUBLIC_CHANNEL)
-        channel_ok = world.has_channel_permission(g.session, channel["id"], READ_CHANNEL)
-        if channel["type"] == "O" and not (team_ok or channel_ok):
-            raise permission_error()
-        if channel["type"] != "O" and not channel_ok:
-            raise AppError("app.channel.get_by_name.missing.app_error", 404)
+            raise missing
+        if not may_read(channel):
+            raise permission_error() if channel["type"] == "O" else missing
         return json_response(channel_view(channel), newline=True)
 
     def channel_named(channel_name: str, team_id: str) -> Record | None:
@@ -122,6 +114,28 @@ def add_messaging_routes(app: Flask, world: World, is_admin: Callable[[], bool])
             raise AppError("app.team.get_by_name.missing.app_error", 404) from None
         return readable(channel_named(channel_name, team["id"]))
 
+    channel_route = api + '/channels/<re("[A-Za-z0-9]+"):channel_id>'
+
+    @app.get(channel_route)
+    def get_channel(channel_id: str) -> Response:
+        if not is_valid_id(channel_id):
+            raise invalid_url_param("channel_id")
+        channel = world.channel_by_id(channel_id)
+        if channel is None:
+            raise AppError("app.channel.get.existing.app_error", 404)
+        if not may_read(channel):
+            raise permission_error()
+        return json_response(channel_view(channel), newline=True)
+
+    @app.get(channel_route + "/members")
+    def get_channel_members(channel_id: str) -> Response:
+        if not is_valid_id(channel_id):
+            raise invalid_url_param("channel_id")
+        if not world.has_channel_permission(g.session, channel_id, READ_CHANNEL):
+            raise permission_error()
+        page, per_page = page_params()
+        return json_response(world.channel_members_page(channel_id, page, per_page), newline=True)
+
     @app.get(api + '/users/<re("[A-Za-z0-9]+"):user_id>/channels')
     def get_channels_for_user(user_id: str) -> Response:
         """``getChannelsForUser``: every channel of the user, streamed as ``[``, each channel's JSON line
@@ -145,7 +159,7 @@ def add_messaging_routes(app: Flask, world: World, is_admin: Callable[[], bool])
 
     @app.post(api + "/posts")
     def create_post() -> Response:
-        body = _post_body()
+        body = struct_body(_POST_FIELDS, "post")
         channel_id = body.get("channel_id") or ""
         if not world.can_create_post(g.session, channel_id):
             raise permission_error()

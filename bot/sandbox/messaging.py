@@ -18,16 +18,17 @@ import base64
 import copy
 import random
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from . import authz
 from .attachments import actions_of, find_action, generate_action_ids
-from .ids import new_id
+from .ids import is_valid_channel_name, new_id
 from .posts import (EPHEMERAL, check_message, check_type, new_post, retained_props, stored_props, updated_post,
                     with_decoded_attachments)
 from .roles import CREATE_POST, CREATE_POST_PUBLIC, READ_CHANNEL_CONTENT
-from .views import channel_view, post_view
+from .views import channel_member_view, channel_view, post_view
 from .wire import AppError, permission_error
 
 Record = dict[str, Any]
@@ -72,6 +73,7 @@ class Messaging:
     def _init_messaging(self) -> None:
         self._channels: dict[str, Record] = {}
         self._channel_members: dict[str, dict[str, str]] = {}  # channel id -> user id -> channel roles
+        self._member_since: dict[tuple[str, str], int] = {}  # (channel id, user id) -> when they joined
         self._default_channels: dict[str, list[str]] = {}  # team id -> its default channel ids
         self._posts: dict[str, Record] = {}  # stored posts, integrations included, oldest first
         self._ephemeral: dict[str, tuple[str, Record]] = {}  # post id -> (recipient id, post)
@@ -101,28 +103,33 @@ class Messaging:
     def _add_member(self, channel_id: str, user: Record) -> None:
         guest = "system_guest" in user["roles"].split()
         self._channel_members[channel_id][user["id"]] = "channel_guest" if guest else "channel_user"
+        self._member_since[(channel_id, user["id"])] = self.now_ms()
 
     def _join_default_channels(self, user: Record, team_id: str) -> None:
         for channel_id in self._default_channels.get(team_id, ()):
             self._add_member(channel_id, user)
 
-    def add_channel(self, name: str, *, members: list[str], type: str = "O",  # noqa: A002 - JSON field name
-                    team: bool = True, display_name: str | None = None) -> Record:
-        """Create a channel (``O`` public, ``P`` private) in the first team with these members (usernames)
-        and return it.
+    def add_channel(self, name: str, *, members: Iterable[str] = (), type: str = "O",  # noqa: A002 - JSON field
+                    private: bool = False, team: bool | str = True, display_name: str | None = None) -> Record:
+        """Create a channel with these members (usernames, in joining order) and return it.
 
-        ``team=False`` makes it a channel without a team (``team_id`` ``""``). ``KeyError`` for an
-        unknown username, ``ValueError`` for a taken name or another type (direct channels come
-        from :meth:`get_or_create_direct_channel`).
+        ``private=True`` (or ``type="P"``) makes it private, otherwise it is public (``O``). ``team`` is
+        a team name, ``True`` for the first team, or ``False`` for a channel without a team (``team_id``
+        ``""``). Members are not checked for team membership. ``KeyError`` for an unknown username or
+        team, ``ValueError`` for a name Mattermost refuses or one taken in that team, or another type
+        (direct channels come from :meth:`get_or_create_direct_channel`).
         """
-        if type not in ("O", "P"):
+        channel_type = "P" if private else type
+        if channel_type not in ("O", "P"):
             raise ValueError(f"channel type {type!r} is not O or P")
+        if not is_valid_channel_name(name):
+            raise ValueError(f"channel name {name!r} is not one Mattermost accepts")
         with self._lock:
-            if any(c["name"] == name for c in self._channels.values()):
+            team_id = self.team["id"] if team is True else "" if team is False else self.team_by_name(str(team))["id"]
+            if any(c["name"] == name and c["team_id"] == team_id for c in self._channels.values()):
                 raise ValueError(f"channel name {name!r} is taken")
             users = [self._user_named(username) for username in members]
-            channel = self._new_channel(name, display_name or name.replace("-", " ").title(), type,
-                                        self.team["id"] if team else "")
+            channel = self._new_channel(name, display_name or name.replace("-", " ").title(), channel_type, team_id)
             for user in users:
                 self._add_member(channel["id"], user)
             return copy.deepcopy(channel)
@@ -156,6 +163,14 @@ class Messaging:
         """The ids of the channel's members, in the order they joined (``KeyError``: unknown channel)."""
         with self._lock:
             return list(self._channel_members[channel_id])
+
+    def channel_members_page(self, channel_id: str, page: int, per_page: int) -> list[Record]:
+        """``GetChannelMembersPage``: one page of ``ChannelMember`` records, in the store's order (its query
+        has no ``ORDER BY``; here: joining order). An unknown channel has no members."""
+        with self._lock:
+            joined = list(self._channel_members.get(channel_id, {}).items())[page * per_page:(page + 1) * per_page]
+            return [channel_member_view(channel_id, user_id, roles, self._member_since[(channel_id, user_id)])
+                    for user_id, roles in joined]
 
     def direct_channel_between(self, user_id_a: str, user_id_b: str) -> Record | None:
         """The direct-message channel of two users (the same id twice: a self-DM), or ``None``."""
@@ -339,5 +354,8 @@ class Messaging:
         raise NotImplementedError
 
     def _team_roles(self, team_id: str, user_id: str) -> str | None:  # pragma: no cover - provided by World
+        raise NotImplementedError
+
+    def team_by_name(self, name: str) -> Record:  # pragma: no cover - provided by World
         raise NotImplementedError
 

@@ -3,6 +3,8 @@
 Sources: MM ``server/public/model/user.go`` (``User`` JSON tags, ``Sanitize``,
 ``SanitizeProfile``), ``server/public/model/session.go`` (``Session``, ``Sanitize``),
 ``server/public/model/role.go`` (``Role``), ``server/public/model/command.go`` (``Command``),
+``server/public/model/channel_member.go``
+@04df596c (``ChannelMember``, ``GetDefaultChannelNotifyProps``),
 ``server/public/model/channel.go`` @49aadbc5
 (``Channel``), ``server/public/model/post.go`` (``Post``, ``ToJSON``/``EncodeJSON``, which strip
 action integrations) and ``server/channels/app/post_metadata.go`` (the ``message_attachment``
@@ -78,6 +80,27 @@ def session_view(session: Record, team_members: list[Record]) -> Record:
         "user_id": session["user_id"], "device_id": session["device_id"], "roles": session["roles"],
         "is_oauth": session["is_oauth"], "expired_notify": session["expired_notify"],
         "props": _sorted_maps(session["props"]), "team_members": team_members, "local": session["local"],
+    }
+
+
+# GetDefaultChannelNotifyProps, keys sorted as Go writes a map.
+_DEFAULT_CHANNEL_NOTIFY_PROPS = {
+    "channel_auto_follow_threads": "off", "desktop": "default", "email": "default",
+    "ignore_channel_mentions": "default", "mark_unread": "all", "push": "default",
+}
+
+
+def channel_member_view(channel_id: str, user_id: str, roles: str, joined_ms: int) -> Record:
+    """A channel membership as ``model.ChannelMember`` serialises it: the scheme roles spelled out in
+    ``roles`` (``channel_user``, ``channel_guest``, plus ``channel_admin``), no explicit roles, default
+    notify props, nothing read yet, last updated when the user joined."""
+    names = roles.split()
+    return {
+        "channel_id": channel_id, "user_id": user_id, "roles": roles, "last_viewed_at": 0, "msg_count": 0,
+        "mention_count": 0, "mention_count_root": 0, "urgent_mention_count": 0, "msg_count_root": 0,
+        "notify_props": dict(_DEFAULT_CHANNEL_NOTIFY_PROPS), "last_update_at": joined_ms,
+        "scheme_guest": "channel_guest" in names, "scheme_user": "channel_user" in names,
+        "scheme_admin": "channel_admin" in names, "explicit_roles": "",
     }
 
 

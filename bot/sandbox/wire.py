@@ -24,6 +24,7 @@ MESSAGES: dict[str, str] = {
         "Command with a trigger of '{Trigger}' not found. To send a message beginning with \"/\", "
         "try adding an empty space at the beginning of the message."),
     "api.command.team_mismatch.app_error": "Unable to update commands across teams.",
+    "app.channel.get.existing.app_error": "Unable to find the existing channel.",
     "app.channel.get_by_name.missing.app_error": "Unable to find the existing channel.",
     "app.channel.get_channels.not_found.app_error": "No channels were found.",
     "app.command_webhook.get.missing": "Unable to find the webhook.",

@@ -107,6 +107,20 @@ class SpecCorrection:
     reason: str
 
 
+_SHARED_ERROR_RESPONSES = {400: "BadRequest", 404: "NotFound", 501: "NotImplemented"}
+
+
+def _undocumented_status(path: str, method: str, status: int, reason: str) -> SpecCorrection:
+    """An error status the server answers for an operation that upstream leaves out, described by
+    upstream's own shared response for that status (an ``AppError`` body)."""
+    return SpecCorrection(
+        ("paths", path, method, "responses", str(status)),
+        {"$ref": f"#/components/responses/{_SHARED_ERROR_RESPONSES[status]}"},
+        replaces=False,
+        reason=f"Undocumented upstream: {reason}",
+    )
+
+
 SPEC_CORRECTIONS: tuple[SpecCorrection, ...] = (
     SpecCorrection(
         ("servers",),
@@ -147,6 +161,11 @@ SPEC_CORRECTIONS: tuple[SpecCorrection, ...] = (
         reason="Upstream says boolean, but the server's model.User.Timezone is a StringMap "
         "(map[string]string): every User it returns carries \"useAutomaticTimezone\": \"true\" "
         "or \"false\" as a string, so the real server would fail the upstream schema.",
+    ),
+    _undocumented_status(
+        "/api/v4/channels/{channel_id}", "get", 400,
+        "getChannel starts with RequireChannelId: a channel id that is not 26 letters or digits is 400 "
+        "api.context.invalid_url_param.app_error.",
     ),
     SpecCorrection(
         ("paths", "/api/v4/users/{user_id}/reset_failed_attempts", "post", "parameters"),
