@@ -1,6 +1,7 @@
-"""A stand-in for the Mattermost server: the REST API v4 endpoints the bot uses (sessions, roles, posts,
-slash command registration), the slash-command caller with the command webhooks behind ``response_url``,
-and message buttons (ephemeral replies, clicks, action requests).
+"""A stand-in for the Mattermost server: the REST API v4 endpoints the bot uses (sessions, personal access
+tokens, roles, channels and their members, posts, slash command registration), the slash-command caller
+with the command webhooks behind ``response_url``, and message buttons (ephemeral replies, clicks,
+action requests).
 
 It re-implements Mattermost's rules from the server source (see ``/work/shared/MATTERMOST.md``)
 and imports nothing else from ``bot``, so tests written against it check the bot against

@@ -3,8 +3,8 @@ webhooks behind ``response_url`` (``hooks.py``).
 
 Sources: MM ``server/channels/api4/user.go`` (``getUser``, ``getUserByUsername``,
 ``getUserByEmail``, ``getSessions``, ``revokeSession``, ``revokeAllSessionsForUser``,
-``revokeAllSessionsAllUsers``), ``api4/role.go``, ``api4/api.go`` (route patterns and the
-``/api/v4/{anything}`` 404 catch-all), ``web/context.go`` (parameter checks) and
+``revokeAllSessionsAllUsers``; the access token routes are in ``api_tokens.py``), ``api4/role.go``,
+``api4/api.go`` (route patterns and the ``/api/v4/{anything}`` 404 catch-all), ``web/context.go`` (parameter checks) and
 ``app/authentication.go`` (``ParseAuthTokenFromRequest``). Routes answer only the method
 they are registered for; any other method falls through to the 404 catch-all, as with
 gorilla/mux. Session cookies are not supported (the bot sends bearer tokens).
@@ -21,8 +21,9 @@ from werkzeug.routing import BaseConverter, Rule
 
 from .api_commands import add_command_routes
 from .api_messaging import add_messaging_routes
+from .api_tokens import add_token_routes
 from .flask_io import json_response as _json
-from .flask_io import require_user_id
+from .flask_io import body_map, require_user_id
 from .hooks import add_hook_routes
 from .ids import is_valid_id
 from .roles import MANAGE_SYSTEM
@@ -66,15 +67,6 @@ def _bearer_token() -> tuple[str, bool]:
     if len(header) > 5 and header[:5].lower() == "token":
         return header[6:], False
     return request.args.get("access_token", ""), True
-
-
-def _body_map() -> dict[str, str]:
-    """``model.MapFromJSON``: the string values of a JSON object body; anything else is ``{}``."""
-    try:
-        doc = json.loads(request.get_data() or b"null")
-    except ValueError:
-        return {}
-    return {k: v for k, v in doc.items() if isinstance(v, str)} if isinstance(doc, dict) else {}
 
 
 def _body_array() -> list[str]:
@@ -184,7 +176,7 @@ def create_api(world: World) -> Flask:
         user_id = require_user_id(user_id)
         if not world.can_act_on_user(g.session, user_id):
             raise permission_error()
-        session_id = _body_map().get("session_id", "")
+        session_id = body_map().get("session_id", "")
         if session_id == "":
             raise invalid_body_param("session_id")
         session = world.find_session(session_id)
@@ -239,6 +231,7 @@ def create_api(world: World) -> Flask:
         return _json(role_view(roles[0]), newline=True)
 
     add_messaging_routes(app, world, is_admin)
+    add_token_routes(app, world, is_admin)
     add_command_routes(app, world)
     add_hook_routes(app, world)
     return app

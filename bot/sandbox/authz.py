@@ -2,16 +2,17 @@
 
 Source: MM ``server/channels/app/authorization.go`` @01357633519556b55889abf42b480b5d4ee76151
 (``SessionHasPermissionTo``, ``SessionHasPermissionToUser``, ``SessionHasPermissionToTeam``,
-``SessionHasPermissionToChannel``, ``RolesGrantPermission``). The functions are pure: they read
-the calling session's ``roles`` string (not the user's current roles), the caller's team and
-channel membership roles, the role records, and a user lookup.
+``SessionHasPermissionToChannel``, ``RolesGrantPermission``) and @b1683404 (``SessionHasPermissionToUserOrBot``,
+``SessionHasPermissionToManageBot``). The functions are pure: they read the calling session's ``roles``
+string (not the user's current roles), the caller's team and channel membership roles, the role
+records, and user and bot lookups.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .roles import EDIT_OTHER_USERS, MANAGE_SYSTEM
+from .roles import EDIT_OTHER_USERS, MANAGE_BOTS, MANAGE_OTHERS_BOTS, MANAGE_SYSTEM
 
 Record = Mapping[str, Any]
 
@@ -59,6 +60,31 @@ def session_has_permission_to_user(
     if target is None:
         return False
     return "system_admin" not in target["roles"].split(" ")
+
+
+def session_has_permission_to_user_or_bot(
+    session: Record,
+    target_user_id: str,
+    roles: Mapping[str, Record],
+    get_user: Callable[[str], Record | None],
+    get_bot_owner: Callable[[str], str | None],
+) -> bool:
+    """``SessionHasPermissionToUserOrBot``: may this session act on the account, when it may be a bot's?
+
+    A local session → yes. A bot target (``get_bot_owner`` gives its owner's id; ``None``: not a bot,
+    deactivated bots count) is decided by ``SessionHasPermissionToManageBot`` alone: its owner needs
+    ``manage_bots``, anyone else ``manage_others_bots`` (failing that, the server's "bot not found"
+    carries another ``Where`` than the store's, so it does **not** fall back to the user rule —
+    ``edit_other_users``, even ``manage_system`` without ``manage_others_bots``, is not enough).
+    Anyone else → :func:`session_has_permission_to_user`.
+    """
+    if session.get("local"):
+        return True
+    owner_id = get_bot_owner(target_user_id)
+    if owner_id is None:
+        return session_has_permission_to_user(session, target_user_id, roles, get_user)
+    needed = MANAGE_BOTS if owner_id == session["user_id"] else MANAGE_OTHERS_BOTS
+    return session_has_permission_to(session, needed, roles)
 
 
 def session_has_permission_to_team(session: Record, team_roles: str | None, permission: str,

@@ -1,6 +1,6 @@
 """Reading request bodies and parameters and writing JSON answers the way the Mattermost server's handlers do.
 
-Sources: MM ``server/channels/web/params.go`` @022fa192
+Sources: MM ``server/public/model/utils.go`` (``MapFromJSON``), ``server/channels/web/params.go`` @022fa192
 (``ParamsFromRequest``: ``page``, ``per_page``, ``getPerPageFromQuery``) and ``web/context.go``
 (``RequireUserId``).
 """
@@ -51,6 +51,15 @@ def require_user_id(raw: str) -> str:
     if not is_valid_id(user_id):
         raise invalid_url_param("user_id")
     return user_id
+
+
+def body_map() -> dict[str, str]:
+    """``model.MapFromJSON``: the string values of a JSON object body; anything else is ``{}``."""
+    try:
+        doc = json.loads(request.get_data() or b"null")
+    except ValueError:
+        return {}
+    return {k: v for k, v in doc.items() if isinstance(v, str)} if isinstance(doc, dict) else {}
 
 
 PAGE_DEFAULT = 0

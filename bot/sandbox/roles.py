@@ -6,6 +6,15 @@ and channel scheme roles (``team_user``, ``channel_user``, ...) are abridged to 
 check here can ask about; ``create_post`` is held through ``channel_user``/``channel_guest`` (a
 channel membership), not by ``system_user``.
 
+Personal access tokens: ``create_user_access_token``, ``read_user_access_token`` and
+``revoke_user_access_token`` are held by ``system_user_access_token`` (the role the System Console's
+"Allow this account to generate personal access tokens" assigns) and by ``system_admin``, and by no
+other built-in role: ``system_user_manager``, ``system_manager`` and ``system_read_only_admin`` have
+none of them, and no sysconsole permission grants them as an ancillary permission (``role.go``
+``MakeDefaultRoles``, ``SysconsoleAncillaryPermissions``). Of the bot-management permissions that
+decide whether someone may touch a *bot's* tokens (``SessionHasPermissionToManageBot``), only
+``system_admin`` holds ``manage_bots``, ``manage_others_bots``, ``read_bots`` and ``read_others_bots``.
+
 The permissions this project's checks depend on are exact: ``manage_system`` and
 ``edit_other_users`` are held only by ``system_admin``; ``system_user_manager``,
 ``system_manager`` and ``system_read_only_admin`` lack ``sysconsole_write_user_management_users``
@@ -34,6 +43,13 @@ READ_PUBLIC_CHANNEL = "read_public_channel"
 VIEW_TEAM = "view_team"
 MANAGE_SLASH_COMMANDS = "manage_slash_commands"
 MANAGE_OTHERS_SLASH_COMMANDS = "manage_others_slash_commands"
+CREATE_USER_ACCESS_TOKEN = "create_user_access_token"
+READ_USER_ACCESS_TOKEN = "read_user_access_token"
+REVOKE_USER_ACCESS_TOKEN = "revoke_user_access_token"
+MANAGE_BOTS = "manage_bots"
+MANAGE_OTHERS_BOTS = "manage_others_bots"
+READ_BOTS = "read_bots"
+READ_OTHERS_BOTS = "read_others_bots"
 
 # What ticking a System Console section grants on top of the sysconsole permission itself.
 ANCILLARY: dict[str, tuple[str, ...]] = {
@@ -99,7 +115,7 @@ _DEFAULTS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
     "system_post_all": ("system_post_all", False, (CREATE_POST, "use_channel_mentions")),
     "system_post_all_public": ("system_post_all_public", False, (CREATE_POST_PUBLIC, "use_channel_mentions")),
     "system_user_access_token": ("system_user_access_token", False, (
-        "create_user_access_token", "read_user_access_token", "revoke_user_access_token")),
+        CREATE_USER_ACCESS_TOKEN, READ_USER_ACCESS_TOKEN, REVOKE_USER_ACCESS_TOKEN)),
     "system_user_manager": ("system_user_manager", False, _USER_MANAGER),
     "system_read_only_admin": ("system_read_only_admin", False, _READ_ONLY_ADMIN),
     "system_manager": ("system_manager", False, _MANAGER),
@@ -133,7 +149,7 @@ _DEFAULTS: dict[str, tuple[str, bool, tuple[str, ...]]] = {
 # (a selection of the ~300 real ones).
 _ADMIN_ONLY = (
     MANAGE_SYSTEM, EDIT_OTHER_USERS, WRITE_USERS_CONSOLE, CREATE_POST_EPHEMERAL, "manage_roles",
-    "manage_bots", "manage_others_bots", "read_bots", "read_others_bots", "create_bot",
+    MANAGE_BOTS, MANAGE_OTHERS_BOTS, READ_BOTS, READ_OTHERS_BOTS, "create_bot",
     "assign_bot", "manage_system_wide_oauth", "manage_oauth", "manage_jobs", "read_audits",
     "sysconsole_read_user_management_system_roles", "sysconsole_write_user_management_system_roles",
     MANAGE_SLASH_COMMANDS, MANAGE_OTHERS_SLASH_COMMANDS, "invite_guest",

@@ -3,7 +3,7 @@
 Sources: MM ``server/public/model/user.go`` (``User`` JSON tags, ``Sanitize``,
 ``SanitizeProfile``), ``server/public/model/session.go`` (``Session``, ``Sanitize``),
 ``server/public/model/role.go`` (``Role``), ``server/public/model/command.go`` (``Command``),
-``server/public/model/channel_member.go``
+``server/public/model/user_access_token.go`` (``UserAccessToken``), ``server/public/model/channel_member.go``
 @04df596c (``ChannelMember``, ``GetDefaultChannelNotifyProps``),
 ``server/public/model/channel.go`` @49aadbc5
 (``Channel``), ``server/public/model/post.go`` (``Post``, ``ToJSON``/``EncodeJSON``, which strip
@@ -81,6 +81,17 @@ def session_view(session: Record, team_members: list[Record]) -> Record:
         "is_oauth": session["is_oauth"], "expired_notify": session["expired_notify"],
         "props": _sorted_maps(session["props"]), "team_members": team_members, "local": session["local"],
     }
+
+
+def access_token_view(token: Record, *, with_secret: bool = False) -> Record:
+    """A personal access token as ``model.UserAccessToken`` serialises it. Every read sanitizes it (the
+    app layer blanks ``Token``, and ``token,omitempty`` then leaves the key out); only the answer to
+    its creation carries the secret (``with_secret``)."""
+    view: Record = {"id": token["id"]}
+    if with_secret:
+        view["token"] = token["token"]
+    view.update(user_id=token["user_id"], description=token["description"], is_active=token["is_active"])
+    return view
 
 
 # GetDefaultChannelNotifyProps, keys sorted as Go writes a map.

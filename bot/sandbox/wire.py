@@ -55,6 +55,10 @@ MESSAGES: dict[str, str] = {
         "This team may require an invite from the team owner to join."
     ),
     "app.user.missing_account.const": "Unable to find the user.",
+    "app.user_access_token.disabled": (
+        "User access tokens are disabled on this server. Please contact your system administrator for details."),
+    "app.user_access_token.get_by_user.app_error": "Unable to get user access tokens by user.",
+    "model.user_access_token.is_valid.description.app_error": "Invalid description, must be 255 or less characters.",
     "model.post.is_valid.message_length.app_error": (
         "Post Message property is longer than the maximum permitted length."),
     "model.post.is_valid.type.app_error": "Invalid type.",

@@ -3,7 +3,10 @@
 Every public method takes the world's single lock, and everything handed out is a copy, so
 the HTTP threads and the test thread never see half-made changes. Behaviour follows the
 Mattermost server (MM ``server/channels/app/session.go``, ``user_access_token.go``,
-``user.go``, ``server/public/model/session.go``); see ``/work/shared/MATTERMOST.md`` §3–§4.
+``user.go``, ``server/public/model/session.go``); see ``/work/shared/MATTERMOST.md`` §3–§4. Channels
+and posts live in :mod:`~bot.sandbox.messaging`, personal access tokens in
+:mod:`~bot.sandbox.access_tokens`, slash commands and their webhooks in :mod:`~bot.sandbox.commands`
+and :mod:`~bot.sandbox.command_webhooks` (mixins sharing the world's lock and id sequence).
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import time
 from typing import Any
 
 from . import authz, seed
+from .access_tokens import SESSION_TYPE_ACCESS_TOKEN, AccessTokens
 from .exchanges import Exchange
 from .faults import Faults
 from .ids import is_valid_team_name, new_id
@@ -28,9 +32,7 @@ Record = dict[str, Any]
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
 SESSION_LENGTH_MS = 720 * HOUR_MS  # SessionLengthWebInHours / SessionLengthMobileInHours defaults
-ACCESS_TOKEN_SESSION_LENGTH_MS = 100 * 365 * 24 * HOUR_MS  # SessionUserAccessTokenExpiryHours
 SESSION_ACTIVITY_TIMEOUT_MS = 5 * 60 * 1000  # how stale last_activity_at must be before it is rewritten
-SESSION_TYPE_ACCESS_TOKEN = "UserAccessToken"
 DEFAULT_CHANNELS = (("town-square", "Town Square"), ("off-topic", "Off-Topic"))
 """The channels every team is created with and every member joins (``model.DefaultChannelName`` first)."""
 
@@ -59,9 +61,10 @@ def _is_expired(session: Record, now_ms: int) -> bool:
     return 0 < session["expires_at"] < now_ms
 
 
-class World(Messaging, Commands, CommandWebhooks):
-    """A small Mattermost installation: teams with their channels, plus users, roles, sessions, posts,
-    custom slash commands and their webhooks. :attr:`team` is the first team; :meth:`add_team` makes more.
+class World(Messaging, Commands, CommandWebhooks, AccessTokens):
+    """A small Mattermost installation: teams with their channels, plus users, roles, sessions, personal
+    access tokens, posts, custom slash commands and their webhooks. :attr:`team` is the first team;
+    :meth:`add_team` makes more.
 
     The clock starts at ``now_ms`` (default: the real time; kept as :attr:`started_ms`) and
     runs in real time; :meth:`advance` moves it forward. Ids come from
@@ -78,10 +81,10 @@ class World(Messaging, Commands, CommandWebhooks):
         self._roles: dict[str, Record] = default_roles(self._rng, self.started_ms)
         self._users: dict[str, Record] = {}
         self._sessions: dict[str, Record] = {}
-        self._access_tokens: dict[str, Record] = {}
         self._team_members: dict[tuple[str, str], Record] = {}  # (team id, user id) -> TeamMember
         self._teams: dict[str, Record] = {}
         self._init_messaging()
+        self._init_access_tokens()
         self._init_commands()
         self._init_command_webhooks()
         self.team: Record = self._create_team(team_name)
@@ -393,6 +396,14 @@ class World(Messaging, Commands, CommandWebhooks):
         with self._lock:
             return authz.session_has_permission_to_user(session, target_user_id, self._roles, self._users.get)
 
+    def can_act_on_user_or_bot(self, session: Record, target_user_id: str) -> bool:
+        """``SessionHasPermissionToUserOrBot`` against the current roles and users. The stand-in's bots are
+        owned by no user of the world (like a bot made by a plugin), so acting on one takes ``manage_others_bots``."""
+        with self._lock:
+            return authz.session_has_permission_to_user_or_bot(
+                session, target_user_id, self._roles, self._users.get,
+                lambda user_id: "" if self._users.get(user_id, {}).get("is_bot") else None)
+
     # -- sessions ------------------------------------------------------------------------
 
     def login_props(self, user_id: str, *, platform: str, os: str, browser: str,
@@ -495,58 +506,6 @@ class World(Messaging, Commands, CommandWebhooks):
         if session["props"].get("type") != SESSION_TYPE_ACCESS_TOKEN:
             return True
         return self.enable_user_access_tokens or session["props"].get("is_bot") == "true"
-
-    def _session_for_access_token(self, token: str, now: int) -> Record | None:
-        pat = next((t for t in self._access_tokens.values() if t["token"] == token and t["is_active"]), None)
-        if pat is None:
-            return None
-        user = self._users.get(pat["user_id"])
-        if user is None or user["delete_at"] != 0:
-            return None
-        if not self.enable_user_access_tokens and not user["is_bot"]:
-            return None
-        props = {"user_access_token_id": pat["id"], "type": SESSION_TYPE_ACCESS_TOKEN}
-        if user["is_bot"]:
-            props["is_bot"] = "true"
-        props["is_guest"] = str(_is_guest(user)).lower()
-        return self._store_session(user, id=None, token=token, props=props, device_id="", create_ms=now,
-                                   last_activity_ms=now, expires_ms=now + ACCESS_TOKEN_SESSION_LENGTH_MS,
-                                   is_oauth=False)
-
-    def use_access_token(self, token: str, *, at_ms: int | None = None) -> Record:
-        """Make the session a first use of an access token creates, as of ``at_ms`` (default now).
-
-        ``ValueError`` when the token would be refused (unknown, inactive, deactivated owner,
-        or access tokens disabled for a non-bot).
-        """
-        with self._lock:
-            session = self._session_for_access_token(token, at_ms if at_ms is not None else self.now_ms())
-            if session is None:
-                raise ValueError("access token refused")
-            return copy.deepcopy(session)
-
-    def add_access_token(self, user_id: str, description: str = "sandbox token") -> str:
-        """Create a personal access token for the user and return the token string (no session yet)."""
-        with self._lock:
-            if user_id not in self._users:
-                raise KeyError(user_id)
-            record = {"id": new_id(self._rng), "token": new_id(self._rng), "user_id": user_id,
-                      "description": description, "is_active": True}
-            self._access_tokens[record["id"]] = record
-            return record["token"]
-
-    def revoke_token(self, token: str) -> None:
-        """Invalidate a token for good: a personal access token is deleted with its sessions
-        (``POST /users/tokens/revoke``); a session token's session is deleted."""
-        with self._lock:
-            pats = [pid for pid, t in self._access_tokens.items() if t["token"] == token]
-            sessions = [sid for sid, s in self._sessions.items() if s["token"] == token]
-            if not pats and not sessions:
-                raise KeyError("unknown token")
-            for pid in pats:
-                del self._access_tokens[pid]
-            for sid in sessions:
-                del self._sessions[sid]
 
     def revoke_session(self, session_id: str) -> None:
         """Delete one session (``App.RevokeSession``); an access token stays valid."""

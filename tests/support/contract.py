@@ -162,6 +162,33 @@ SPEC_CORRECTIONS: tuple[SpecCorrection, ...] = (
         "(map[string]string): every User it returns carries \"useAutomaticTimezone\": \"true\" "
         "or \"false\" as a string, so the real server would fail the upstream schema.",
     ),
+    SpecCorrection(
+        ("paths", "/api/v4/users/{user_id}/tokens", "post", "responses", "200"),
+        {"description": "User access token creation successful (the server's real status).",
+         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UserAccessToken"}}}},
+        replaces=False,
+        reason="Upstream documents 201, but createUserAccessToken (api4/user.go) encodes the new token "
+        "without ever calling WriteHeader, so the server answers 200.",
+    ),
+    _undocumented_status(
+        "/api/v4/users/{user_id}/tokens", "post", 404,
+        "createUserAccessToken loads the user before any other check: an unknown user id is 404 "
+        "app.user.missing_account.const.",
+    ),
+    _undocumented_status(
+        "/api/v4/users/{user_id}/tokens", "post", 501,
+        "With EnableUserAccessTokens off (the default), App.CreateUserAccessToken refuses a human user "
+        "with 501 app.user_access_token.disabled.",
+    ),
+    *(
+        _undocumented_status(
+            f"/api/v4/users/tokens/{action}", "post", 404,
+            f"{action}UserAccessToken (api4/user.go) looks the token up with GetUserAccessToken, which "
+            "answers 404 app.user_access_token.get_by_user.app_error for an id naming no token (an empty "
+            "one included).",
+        )
+        for action in ("revoke", "disable", "enable")
+    ),
     _undocumented_status(
         "/api/v4/channels/{channel_id}", "get", 400,
         "getChannel starts with RequireChannelId: a channel id that is not 26 letters or digits is 400 "
