@@ -453,6 +453,34 @@ def test_add_channel_helper(world: World) -> None:
         world.add_channel("elsewhere", team="gamma")
 
 
+# -- Mattermost's rate limiter -------------------------------------------------------------------
+
+def test_429_for_the_next_calls_to_a_path(world: World, url: str) -> None:
+    api, alice = as_user(world, url, "sysadmin"), uid(world, "alice")
+    rule = world.faults.rate_limit(r"/sessions/revoke/all$", times=2, retry_after_s=3)
+    for _ in range(2):
+        limited = api.post(f"/users/{alice}/sessions/revoke/all")
+        assert (limited.status_code, limited.text) == (429, "limit exceeded\n")
+        assert limited.headers["Content-Type"] == "text/plain; charset=utf-8"
+        assert limited.headers["Retry-After"] == "3" and limited.headers["X-Ratelimit-Remaining"] == "0"
+        assert {"X-Ratelimit-Limit", "X-Ratelimit-Reset"} <= set(limited.headers)
+        assert world.sessions_of(alice)  # refused before the handler ran
+    assert api.get("/users/me").status_code == 200  # other paths are not limited
+    assert api.post(f"/users/{alice}/sessions/revoke/all").status_code == 200
+    assert rule.hits == 2 and world.sessions_of(alice) == []
+    assert [e.status for e in world.calls("POST", r"/revoke/all$")] == [429, 429, 200]
+
+
+def test_a_plain_429_fault_carries_the_limiters_headers(world: World, url: str) -> None:
+    world.faults.add(r"/users/me$", status=429, times=1)
+    limited = as_user(world, url, "alice").get("/users/me")
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "1"
+    assert limited.headers["X-Content-Type-Options"] == "nosniff"
+    world.faults.add(r"/users/me$", status=503, times=1, headers={"Retry-After": "5"})
+    busy = as_user(world, url, "alice").get("/users/me")
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+
+
 # -- the contract, in one place ------------------------------------------------------------------
 
 def test_every_new_endpoint_answers_as_documented(world: World, url: str) -> None:

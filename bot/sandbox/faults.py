@@ -1,4 +1,5 @@
-"""Injected failures: slow answers, error statuses, malformed bodies and dropped connections."""
+"""Injected failures: slow answers, error statuses, malformed bodies, dropped connections, and Mattermost's
+rate limiter answering 429 (:meth:`Faults.rate_limit`)."""
 from __future__ import annotations
 
 import re
@@ -13,9 +14,11 @@ class FaultRule:
     ``path_regex`` is searched (``re.search``) in the request path; ``method`` (any case)
     narrows it. A hit sleeps ``delay_s``, then either drops the connection, or answers
     ``status`` with ``body`` (raw bytes sent as ``content_type``) or, without a body, the
-    AppError Mattermost would send for that status. With neither ``status`` nor ``body``
-    nor ``drop_connection`` the rule only delays. ``times`` limits how many requests it
-    hits (``None``: all); ``hits`` counts them.
+    AppError Mattermost would send for that status (for 429: the rate limiter's plain-text
+    refusal and ``X-Ratelimit-*``/``Retry-After`` headers). ``headers`` are added to the answer,
+    replacing any of the same name. With neither ``status`` nor ``body`` nor ``drop_connection``
+    the rule only delays. ``times`` limits how many requests it hits (``None``: all); ``hits``
+    counts them.
     """
 
     path_regex: str
@@ -26,6 +29,7 @@ class FaultRule:
     body: bytes | None = None
     content_type: str = "application/json"
     drop_connection: bool = False
+    headers: dict[str, str] = field(default_factory=dict)
     hits: int = field(default=0, init=False)
 
     @property
@@ -58,13 +62,24 @@ class Faults:
         body: bytes | None = None,
         content_type: str = "application/json",
         drop_connection: bool = False,
+        headers: dict[str, str] | None = None,
     ) -> FaultRule:
         """Add a rule (see :class:`FaultRule`) and return it as a handle (``remove`` takes it)."""
         re.compile(path_regex)
-        rule = FaultRule(path_regex, method, status, delay_s, times, body, content_type, drop_connection)
+        rule = FaultRule(path_regex, method, status, delay_s, times, body, content_type, drop_connection,
+                         dict(headers or {}))
         with self._lock:
             self._rules.append(rule)
         return rule
+
+    def rate_limit(self, path_regex: str, times: int | None = 1, *, method: str | None = None,
+                   retry_after_s: int = 1) -> FaultRule:
+        """Answer the next ``times`` matching requests (``None``: all) as Mattermost's rate limiter does
+        (``server/channels/app/ratelimit.go`` ``RateLimitWriter``: ``http.Error(w, "limit exceeded", 429)``
+        after throttled's ``X-Ratelimit-Limit``/``-Remaining``/``-Reset`` and ``Retry-After`` headers),
+        before any handler runs. ``retry_after_s`` is the whole seconds ``Retry-After`` asks for."""
+        return self.add(path_regex, method=method, status=429, times=times,
+                        headers={"Retry-After": str(retry_after_s)})
 
     def remove(self, rule: FaultRule) -> None:
         """Remove one rule (no error if it is already gone)."""

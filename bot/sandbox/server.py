@@ -50,13 +50,21 @@ class _RequestHandler(WSGIRequestHandler):
 
 
 def _fault_response(rule: FaultRule, request_id: str) -> tuple[int, list[tuple[str, str]], bytes]:
-    """The status, headers and body a fault rule answers with."""
+    """The status, headers and body a fault rule answers with (the rule's own headers win)."""
+    status, headers, body = _fault_answer(rule, request_id)
+    overridden = {name.lower() for name in rule.headers}
+    headers = [(name, value) for name, value in headers if name.lower() not in overridden]
+    return status, headers + list(rule.headers.items()), body
+
+
+def _fault_answer(rule: FaultRule, request_id: str) -> tuple[int, list[tuple[str, str]], bytes]:
     status = rule.status if rule.status is not None else 200
     if rule.body is not None:
         return status, [("Content-Type", rule.content_type)], rule.body
-    if status == 429:  # Mattermost's rate limiter (throttled) answers in plain text
-        headers = [("Content-Type", "text/plain; charset=utf-8"), ("X-Ratelimit-Limit", "10"),
-                   ("X-Ratelimit-Remaining", "0"), ("X-Ratelimit-Reset", "1")]
+    if status == 429:  # Mattermost's rate limiter (throttled, then http.Error) answers in plain text
+        headers = [("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff"),
+                   ("X-Ratelimit-Limit", "10"), ("X-Ratelimit-Remaining", "0"), ("X-Ratelimit-Reset", "1"),
+                   ("Retry-After", "1")]
         return status, headers, b"limit exceeded\n"
     error = _FAULT_ERRORS.get(status, AppError("sandbox.injected_fault.app_error", status))
     return status, [("Content-Type", JSON_CONTENT_TYPE), ("X-Request-Id", request_id)], go_json(error.body(request_id))
