@@ -9,6 +9,7 @@ retried.
 """
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -16,9 +17,11 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Protocol, Sequence, TypeVar
 
 from bot.errors import BotError, UpstreamRejected
+from bot.filters import SessionFilter
 from bot.model import Session, User
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: Users signed out at the same time: enough to finish 500 users in seconds, few enough not to crowd
 #: out Mattermost's other clients (its default rate limit is 10 requests per second per token, burst 100).
@@ -55,6 +58,30 @@ class TargetResult:
     user: User
     revoked: tuple[Session, ...]
     error: BotError | None = None
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A name, or a member of a named channel, left out, and why."""
+
+    name: str
+    error: BotError
+
+
+@dataclass(frozen=True)
+class BulkPlan:
+    """Who will be signed out of what (``targets``), who is left out (``skipped``), and how many of the
+    users in reach have nothing the filter selects (``untouched``)."""
+
+    targets: tuple[Target, ...]
+    skipped: tuple[Skip, ...]
+    filter: SessionFilter
+    untouched: int
+
+    @property
+    def sessions(self) -> int:
+        """Sessions selected across all targets."""
+        return sum(len(target.sessions) for target in self.targets)
 
 
 @dataclass(frozen=True)
@@ -116,7 +143,10 @@ def sign_out_all(api: RevokingAPI, targets: Sequence[Target], *, concurrency: in
             counts["done"] += 1
             counts["failed"] += result.error is not None
             if on_progress is not None:
-                on_progress(Progress(counts["done"], len(targets), counts["failed"]))
+                try:
+                    on_progress(Progress(counts["done"], len(targets), counts["failed"]))
+                except Exception:  # noqa: BLE001 - progress is a courtesy: it never stops the sign-out
+                    log.exception("could not report progress")
         return result
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="bulk") as pool:

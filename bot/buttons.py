@@ -10,11 +10,11 @@ today's permissions. Nothing is stored, so any replica can serve any click.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-from bot.commands import Cancel, Command, RevokeAll, RevokeSession, UserRef
+from bot.commands import Cancel, ChannelRef, Command, RevokeAll, RevokeMany, RevokeSession, UserRef
 from bot.errors import ExpiredButton, ForeignButton, ForgedButton
 from bot.filters import Duration, Platform, SessionFilter
 from bot.replies import Attachment
@@ -56,6 +56,10 @@ def _encode(command: Command) -> dict[str, Any]:
         case RevokeAll(target=target, confirmed=confirmed, filter=wanted):
             only = {} if wanted.is_empty else {"filter": _filter_json(wanted)}
             return {"do": "revoke-all", "yes": confirmed, "target": _target_json(target), **only}
+        case RevokeMany(users=users, channels=channels, confirmed=confirmed, filter=wanted):
+            only = {} if wanted.is_empty else {"filter": _filter_json(wanted)}
+            return {"do": "revoke-many", "yes": confirmed, "users": [[u.kind, u.value, u.text] for u in users],
+                    "channels": [[c.value, c.text] for c in channels], **only}
         case Cancel():
             return {"do": "cancel"}
     raise ValueError(f"no button runs {command!r}")
@@ -69,9 +73,19 @@ def _decode(data: dict[str, Any]) -> Command:
             return RevokeSession(session=str(data["session"]), target=target)
         case "revoke-all":  # buttons made before filters existed carry no "filter": every session
             return RevokeAll(target=target, confirmed=bool(data["yes"]), filter=_filter_from(data.get("filter", {})))
+        case "revoke-many":
+            users = tuple(UserRef(_user_kind(kind), str(value), str(text)) for kind, value, text in data["users"])
+            channels = tuple(ChannelRef(str(value), str(text)) for value, text in data["channels"])
+            return RevokeMany(users, channels, bool(data["yes"]), _filter_from(data.get("filter", {})))
         case "cancel":
             return Cancel()
     raise ValueError("unknown button")
+
+
+def _user_kind(kind: object) -> Literal["username", "email", "id"]:
+    if kind not in ("username", "email", "id"):
+        raise ValueError("unknown kind of user reference")
+    return kind  # type: ignore[return-value]
 
 
 class ButtonSigner:

@@ -25,6 +25,16 @@ class UserRef:
 
 
 @dataclass(frozen=True)
+class ChannelRef:
+    """A channel named by the caller as ``~name`` (in the team the command was typed in); a name that is
+    also 26 letters or digits may be a channel id, which the service tries next. ``value`` is lowercase,
+    ``text`` as typed."""
+
+    value: str
+    text: str
+
+
+@dataclass(frozen=True)
 class ListSessions:
     """List a user's sessions (``target`` None means the caller), only those ``filter`` selects."""
 
@@ -50,6 +60,17 @@ class RevokeAll:
 
 
 @dataclass(frozen=True)
+class RevokeMany:
+    """Sign several users out at once: ``users`` and every member of ``channels``, each only as far as the
+    caller may act on them, only the sessions ``filter`` selects; only acts when ``confirmed``."""
+
+    users: tuple[UserRef, ...]
+    channels: tuple[ChannelRef, ...]
+    confirmed: bool
+    filter: SessionFilter = field(default_factory=SessionFilter)
+
+
+@dataclass(frozen=True)
 class Help:
     """Show usage; ``problem`` says what was not understood (None for plain ``help``)."""
 
@@ -61,7 +82,7 @@ class Cancel:
     """Dismiss a confirmation; only ever comes from a button, never from typed text."""
 
 
-Command = ListSessions | RevokeSession | RevokeAll | Help | Cancel
+Command = ListSessions | RevokeSession | RevokeAll | RevokeMany | Help | Cancel
 
 
 class _Problem(Exception):
@@ -83,6 +104,10 @@ _MIN_SESSION_LENGTH = 6
 _MAX_SESSION_LENGTH = 26
 _USER_ID = re.compile(r"[A-Za-z0-9]{26}")
 _USERNAME = re.compile(r"[a-z0-9._:-]{1,64}")
+_CHANNEL_NAME = re.compile(r"[a-z0-9_-]{1,64}")  # model.IsValidChannelIdentifier, lowercased
+#: The most users and channels one bulk command may name (channels are expanded to their members).
+MAX_NAMED_USERS = 50
+MAX_NAMED_CHANNELS = 5
 _MAX_EMAIL_LENGTH = 254
 _DURATION = re.compile(r"(-?)([0-9]+)([A-Za-z]*)")
 _MAX_DURATION_DIGITS = 12  # longer amounts are over the limit in any unit (and too long for int())
@@ -131,35 +156,54 @@ def _parse_revoke(args: list[str]) -> RevokeSession:
     return RevokeSession(session=session, target=arguments.target)
 
 
-def _parse_revoke_all(args: list[str]) -> RevokeAll:
-    arguments = _arguments(args, yes_allowed=True, filters_allowed=True)
+def _parse_revoke_all(args: list[str]) -> RevokeAll | RevokeMany:
+    arguments = _arguments(args, yes_allowed=True, filters_allowed=True, many_allowed=True)
+    if len(arguments.users) > 1 or arguments.channels:
+        if None in arguments.users:
+            raise _Problem("`me` cannot be part of a bulk sign-out: sign yourself out with `revoke-all --yes`.")
+        return RevokeMany(tuple(u for u in arguments.users if u is not None), tuple(arguments.channels),
+                          arguments.confirmed, arguments.filter())
     return RevokeAll(target=arguments.target, confirmed=arguments.confirmed, filter=arguments.filter())
 
 
 @dataclass
 class _Arguments:
-    """What follows a verb: at most one user, ``--yes``, and filter options, read in any order."""
+    """What follows a verb: users (one, or several when allowed), channels (when allowed), ``--yes``, and
+    filter options, read in any order."""
 
-    target: UserRef | None = None
-    seen_user: bool = False
+    users: list[UserRef | None] = field(default_factory=list)
+    channels: list[ChannelRef] = field(default_factory=list)
     confirmed: bool = False
     platforms: set[Platform] = field(default_factory=set)
     durations: dict[str, Duration] = field(default_factory=dict)
+
+    @property
+    def target(self) -> UserRef | None:
+        """The one user named (None: the caller)."""
+        return self.users[0] if self.users else None
 
     def filter(self) -> SessionFilter:
         """The filter the options read so far make (empty when none was given)."""
         return SessionFilter(frozenset(self.platforms), self.durations.get(_OLDER_THAN), self.durations.get(_INACTIVE))
 
 
-def _arguments(args: list[str], *, yes_allowed: bool, filters_allowed: bool) -> _Arguments:
-    """Read at most one user, ``--yes`` (when allowed) and filters (when allowed), in any order."""
+def _arguments(args: list[str], *, yes_allowed: bool, filters_allowed: bool, many_allowed: bool = False) -> _Arguments:
+    """Read users and channels (one user unless ``many_allowed``), ``--yes`` (when allowed) and filters
+    (when allowed), in any order."""
     read = _Arguments()
     tokens = iter(args)
     for token in tokens:
+        if token.startswith("~") and many_allowed:
+            _add_channel(read, token)
+            continue
         if not token.startswith("-"):
-            if read.seen_user:
+            if read.users and not many_allowed:
                 raise _Problem(f"Name one user at most: {code(token)} is one too many.")
-            read.target, read.seen_user = _user(token), True
+            if len(read.users) == MAX_NAMED_USERS:
+                raise _Problem(f"Name at most {MAX_NAMED_USERS} users in one command (or use a ~channel).")
+            user = _user(token)
+            if not any(_same_user(user, known) for known in read.users):
+                read.users.append(user)
             continue
         option, equals, inline = _option_parts(token)
         if filters_allowed and option in _FILTER_OPTIONS:
@@ -169,6 +213,26 @@ def _arguments(args: list[str], *, yes_allowed: bool, filters_allowed: bool) -> 
         else:
             raise _option_problem(token)
     return read
+
+
+def _same_user(one: UserRef | None, other: UserRef | None) -> bool:
+    """True when two references name the same user the same way (``@bob`` and ``bob``)."""
+    if one is None or other is None:
+        return one is other
+    return (one.kind, one.value) == (other.kind, other.value)
+
+
+def _add_channel(read: _Arguments, token: str) -> None:
+    """Add the channel ``~name`` names (a repeated one once)."""
+    name = token[1:]
+    if not (name.isascii() and _CHANNEL_NAME.fullmatch(name.lower())):
+        raise _Problem(f"{code(token)} is not a channel: write `~` and the channel's name as in its URL.")
+    channel = ChannelRef(name.lower(), token)
+    if any(known.value == channel.value for known in read.channels):
+        return
+    if len(read.channels) == MAX_NAMED_CHANNELS:
+        raise _Problem(f"Name at most {MAX_NAMED_CHANNELS} channels in one command.")
+    read.channels.append(channel)
 
 
 def _read_filter(read: _Arguments, option: str, value: str) -> None:

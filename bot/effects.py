@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from typing import Callable, Iterable
 
 from bot import render
 from bot.audit import AuditEvent, Notice
@@ -36,19 +36,25 @@ class Effects:
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
 
-    def record(self, event: AuditEvent | None, notice: Notice | None) -> None:
-        """Audit ``event`` and deliver ``notice`` (either may be None)."""
+    def record(self, event: AuditEvent | None, notices: Iterable[Notice] = (), details: Iterable[AuditEvent] = ()) -> None:
+        """Log the ``details`` (a bulk command's line per target), audit ``event`` (log and audit channel),
+        and deliver the ``notices``."""
+        for detail in details:
+            self._log(detail)
         if event is not None:
             self.audit(event)
-        if notice is not None and self._notify_targets:
+        for notice in notices if self._notify_targets else ():
             self._attempt("notify the target", lambda: self._notify(notice))
 
     def audit(self, event: AuditEvent) -> None:
         """One JSON line on the ``bot.audit`` logger, and a line in the audit channel when one is set."""
-        audit_log.info("audit", extra={"audit": event.to_record(self._now_ms())})
+        self._log(event)
         channel = self._audit_channel_id
         if channel is not None:
             self._attempt("post to the audit channel", lambda: self._api.create_post(channel, render.audit_line(event)))
+
+    def _log(self, event: AuditEvent) -> None:
+        audit_log.info("audit", extra={"audit": event.to_record(self._now_ms())})
 
     def _notify(self, notice: Notice) -> None:
         channel = self._api.direct_channel(self._api.bot_user_id, notice.target_id)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.commands import UserRef
+from bot.commands import ChannelRef, UserRef
 from bot.model import Session, User
 from bot.permissions import Refusal
 
@@ -60,6 +60,22 @@ class UserNotFound(BotError):
     """No Mattermost account matches what the caller typed."""
 
     ref: UserRef
+
+
+@dataclass
+class ChannelNotFound(BotError):
+    """No channel of the team matches a ``~name`` the caller may see (a private channel they are not in
+    reads the same, so its existence is not revealed)."""
+
+    ref: ChannelRef
+
+
+@dataclass
+class TooManyMembers(BotError):
+    """A named channel has more members than one command signs out."""
+
+    ref: ChannelRef
+    limit: int
 
 
 @dataclass

@@ -297,6 +297,16 @@ class MattermostAPI:
         """``GET /channels/{channel_id}``."""
         return _built(lambda: Channel.from_api(self._get_json("/channels/" + quote(channel_id, safe=""))), "a channel")
 
+    def users_by_ids(self, user_ids: Iterable[str]) -> list[User]:
+        """``POST /users/ids`` in batches of :data:`MAX_PER_PAGE`: the users that exist, in no set order."""
+        ids = list(user_ids)
+        users: list[User] = []
+        for start in range(0, len(ids), MAX_PER_PAGE):
+            batch = ids[start:start + MAX_PER_PAGE]
+            body = self._call(lambda: self._driver.client.post("/users/ids", options=batch))
+            users += _built(lambda: [User.from_api(item) for item in body], "the user list")
+        return users
+
     def channel_member_ids(self, channel_id: str, limit: int) -> list[str]:
         """``GET /channels/{channel_id}/members``, every page: the members' user ids, at most ``limit``."""
         body = self._pages(f"/channels/{quote(channel_id, safe='')}/members", limit)

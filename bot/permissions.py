@@ -44,11 +44,12 @@ class Refusal(enum.Enum):
     NEEDS_EDIT_OTHER_USERS = EDIT_OTHER_USERS
     TARGET_IS_SYSTEM_ADMIN = MANAGE_SYSTEM
     TARGET_IS_THIS_BOT = "the bot's own account"
+    TARGET_IS_CALLER = "yourself"  # in a bulk sign-out: signing yourself out is `revoke-all --yes`
 
     @property
     def missing(self) -> str | None:
         """The permission the caller lacks, or None when no permission would help."""
-        return None if self is Refusal.TARGET_IS_THIS_BOT else self.value
+        return self.value if self in (Refusal.NEEDS_EDIT_OTHER_USERS, Refusal.TARGET_IS_SYSTEM_ADMIN) else None
 
 
 def permissions_of(roles: dict[str, frozenset[str]], role_names: frozenset[str]) -> frozenset[str]:

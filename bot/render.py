@@ -6,16 +6,19 @@ so it can neither break a table nor become a link; replies stay under Mattermost
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Sequence
 
 import humanize
 
 from bot.audit import AuditEvent, Notice, Revocation
-from bot.commands import Cancel, RevokeAll, RevokeSession, UserRef
+from bot.bulk import BulkPlan, Progress, Skip, TargetResult
+from bot.commands import Cancel, ChannelRef, RevokeAll, RevokeMany, RevokeSession, UserRef
 from bot.errors import (
     AmbiguousSession,
     BotError,
     BotLacksPermission,
     BotTokenRejected,
+    ChannelNotFound,
     ExpiredButton,
     ForeignButton,
     ForgedButton,
@@ -24,6 +27,7 @@ from bot.errors import (
     SessionAlreadyGone,
     SessionNotFound,
     TargetDeactivated,
+    TooManyMembers,
     UpstreamMalformed,
     UpstreamRejected,
     UserNotFound,
@@ -396,6 +400,106 @@ def _count(sessions: list[Session]) -> str:
     return f"{len(sessions)} session{'' if len(sessions) == 1 else 's'}"
 
 
+# --- bulk sign-outs ------------------------------------------------------------------------------
+
+#: Users listed by name in a bulk preview or result; the rest are counted.
+MAX_NAMED = 20
+
+
+def _users(count: int) -> str:
+    return f"{count} user{'' if count == 1 else 's'}"
+
+
+def _sessions_of(count: int) -> str:
+    return f"{count} session{'' if count == 1 else 's'}"
+
+
+def _named_lines(lines: list[str]) -> list[str]:
+    """At most :data:`MAX_NAMED` lines, then how many more there are."""
+    return lines[:MAX_NAMED] + ([f"- …and {len(lines) - MAX_NAMED} more"] if len(lines) > MAX_NAMED else [])
+
+
+def _skip_reason(error: BotError) -> str:
+    """Why a target was left out of a bulk sign-out, in a few words."""
+    match error:
+        case Refused(reason=Refusal.NEEDS_EDIT_OTHER_USERS):
+            return "needs edit_other_users"
+        case Refused(reason=Refusal.TARGET_IS_SYSTEM_ADMIN):
+            return "system admin: needs manage_system"
+        case Refused(reason=Refusal.TARGET_IS_THIS_BOT):
+            return "this bot's own account"
+        case Refused(reason=Refusal.TARGET_IS_CALLER):
+            return "that's you: use `/sessions revoke-all --yes`"
+        case UserNotFound():
+            return "no such user"
+        case TargetDeactivated():
+            return "deactivated: no sessions"
+        case ChannelNotFound():
+            return "no such channel that you can see in this team"
+        case TooManyMembers(limit=limit):
+            return f"more than {limit} members: name smaller channels or users"
+    return _mattermost_trouble(error)
+
+
+def _skipped_lines(skipped: Sequence[Skip]) -> list[str]:
+    if not skipped:
+        return []
+    lines = [f"- {code(skip.name, 80)}: {_skip_reason(skip.error)}" for skip in skipped]
+    return [f"**Skipped {len(skipped)}:**", *_named_lines(lines)]
+
+
+def _bulk_command(command: RevokeMany) -> str:
+    names = [ref.text for ref in command.users] + [ref.text for ref in command.channels]
+    return code(" ".join(["/sessions revoke-all", *names, _options(command.filter, "--yes")]), 400)
+
+
+def bulk_preview(command: RevokeMany, plan: BulkPlan, *, buttons: bool = False) -> Reply:
+    """What a bulk ``revoke-all`` would do: how many users and sessions, who, who is skipped and why, and how
+    to confirm. Confirmed with nothing to do, it says so."""
+    only = "" if plan.filter.is_empty else f" ({plan.filter.describe()})"
+    if not plan.targets:
+        lines = [f"Nothing to sign out{only}."] + _skipped_lines(plan.skipped)
+        return Reply("\n".join(lines))
+    head = f"**This will sign {_users(len(plan.targets))} out of {_sessions_of(plan.sessions)}**{only}:"
+    targets = [f"- {_mention(t.user)}: {_sessions_of(len(t.sessions))}" for t in plan.targets]
+    tail = [""] + _skipped_lines(plan.skipped)
+    if plan.untouched:
+        tail.append(f"{_users(plan.untouched)} with nothing {'the filter selects' if only else 'to sign out'} "
+                    "will not be touched.")
+    confirmation = RevokeMany(command.users, command.channels, True, command.filter)
+    tail.append(f"Confirm below, or run {_bulk_command(command)}." if buttons else
+                f"To go ahead, run {_bulk_command(command)}.")
+    confirm = Button(f"Sign out {_users(len(plan.targets))}", confirmation, "danger")
+    attachments = (Attachment(buttons=(confirm, Button("Cancel", Cancel()))),) if buttons else ()
+    return Reply(_fit([head, *_named_lines(targets)], tail), attachments)
+
+
+def bulk_progress(progress: Progress) -> str:
+    """How far a long bulk sign-out has come."""
+    failed = f", {progress.failed} failed so far" if progress.failed else ""
+    return f"⏳ Signing out: {progress.done} of {_users(progress.total)} done{failed}…"
+
+
+def bulk_done(plan: BulkPlan, results: Sequence[TargetResult]) -> Reply:
+    """What a bulk sign-out did, and nothing more: who was signed out of how many sessions, who was skipped,
+    and whose sign-out failed (with why: those may still be signed in)."""
+    done = [r for r in results if r.error is None]
+    failed = [r for r in results if r.error is not None]
+    only = "" if plan.filter.is_empty else f" ({plan.filter.describe()})"
+    sessions = sum(len(r.revoked) for r in done)
+    lines = [f"✅ Signed {_users(len(done))} out of {_sessions_of(sessions)}{only}."] if done else []
+    if failed:
+        lines += [f"**⚠️ Failed for {_users(len(failed))}** (they may still be signed in; running the same "
+                  "command again retries only what is left):"]
+        lines += _named_lines([f"- {_mention(r.user)}: {_skip_reason(r.error)}"
+                               + (f" (after {_sessions_of(len(r.revoked))})" if r.revoked else "")
+                               for r in failed if r.error is not None])
+    lines += _skipped_lines(plan.skipped)
+    if any(s.is_token for r in done for s in r.revoked):
+        lines.append(TOKEN_NOTE)
+    return Reply("\n".join(lines))
+
+
 # --- everything that ends a command early, in one place -----------------------------------------
 
 _NOTHING_CHANGED = "Nothing was changed."
@@ -417,6 +521,8 @@ def _refusal(error: Refused) -> str:
             )
         case Refusal.TARGET_IS_THIS_BOT:
             return f"🚫 {target} is this bot's own account, and the bot never signs itself out. {_NOTHING_CHANGED}"
+        case Refusal.TARGET_IS_CALLER:
+            return f"🚫 Sign yourself out with `/sessions revoke-all --yes`, not in a bulk sign-out. {_NOTHING_CHANGED}"
 
 
 def error_message(error: BotError) -> str:
@@ -457,7 +563,13 @@ def error_message(error: BotError) -> str:
             )
         case ForeignButton():
             return f"🚫 This button was made for someone else, so it does nothing for you. {_NOTHING_CHANGED}"
+        case ChannelNotFound() | TooManyMembers():
+            return f"🚫 {_ref_channel(error.ref)}: {_skip_reason(error)}. {_NOTHING_CHANGED}"
     return f"⚠️ Something went wrong in the sessions bot. {_CHECK_FIRST}"
+
+
+def _ref_channel(ref: ChannelRef) -> str:
+    return inert(ref.text, 80)
 
 
 def _mattermost_trouble(error: BotError) -> str:
@@ -509,7 +621,8 @@ def target_notice(notice: Notice, now_ms: int) -> str:
 
 def audit_line(event: AuditEvent) -> str:
     """The short human-readable line posted to the audit channel."""
-    target = f"@{inert(event.target_username, 64)}" if event.target_username else "(nobody)"
+    name = event.target_username
+    target = inert(name, 300) if name.startswith(("@", "~")) else f"@{inert(name, 64)}" if name else "(nobody)"
     sessions = f", {len(event.session_ids)} session(s)" if event.session_ids else ""
     reason = f" ({inert(event.reason, 80)})" if event.reason else ""
     only = f" · only {event.filter}" if event.filter else ""

@@ -19,7 +19,7 @@ from typing import Callable, Iterator, Literal
 from bot import render
 from bot.audit import AuditEvent, Notice, Result, Revocation
 from bot.bulk import patiently
-from bot.commands import Cancel, Command, Help, ListSessions, RevokeAll, RevokeSession, UserRef
+from bot.commands import Cancel, Command, Help, ListSessions, RevokeAll, RevokeMany, RevokeSession, UserRef
 from bot.errors import (
     AmbiguousSession,
     BotError,
@@ -32,6 +32,8 @@ from bot.errors import (
     UserNotFound,
 )
 from bot.filters import Selection, SessionFilter
+from bot.incident import IncidentService, ProgressReport
+from bot.invocation import Invocation
 from bot.mattermost import MattermostAPI
 from bot.model import Session, User, by_recent_activity, matching
 from bot.permissions import Action, Caller, Refusal, permissions_of, refusal_for
@@ -50,27 +52,17 @@ def _meaning(by_status: dict[int, BotError]) -> Iterator[None]:
 
 
 @dataclass(frozen=True)
-class Invocation:
-    """Who asked, from where, and how (Mattermost vouches for all of it)."""
-
-    caller_id: str
-    caller_username: str = ""
-    channel_id: str = ""
-    team_id: str = ""
-    via: Literal["slash", "button"] = "slash"
-
-
-@dataclass(frozen=True)
 class Outcome:
     """What to show the caller, whether it succeeded, and what to record and tell."""
 
     reply: Reply
     ok: bool
     audit: AuditEvent | None = None
-    notice: Notice | None = None
+    notices: tuple[Notice, ...] = ()
     action: str = ""
     result: Result = "ok"
     reason: str = ""
+    details: tuple[AuditEvent, ...] = ()  # a bulk command's audit line per target (``audit`` is its summary)
 
 
 @dataclass
@@ -111,9 +103,16 @@ class SessionsService:
         self._api = api
         self._buttons = buttons
         self._clock = clock
+        self._incident = IncidentService(api, self, buttons=buttons, clock=clock)
 
-    def handle(self, invocation: Invocation, command: Command) -> Outcome:
-        """Run ``command`` for the caller; every BotError becomes its message, and the outcome is audited."""
+    def handle(self, invocation: Invocation, command: Command, report: ProgressReport | None = None) -> Outcome:
+        """Run ``command`` for the caller; every BotError becomes its message, and the outcome is audited.
+        ``report`` hears how a long bulk sign-out is going."""
+        if isinstance(command, RevokeMany):
+            bulk = self._incident.handle(invocation, command, report)
+            *details, summary = bulk.audits
+            return Outcome(bulk.reply, bulk.ok, summary, bulk.notices, "revoke-many", bulk.result, bulk.reason,
+                           tuple(details))
         trace = _trace_for(command)
         try:
             reply = self._run(invocation.caller_id, command, trace)
@@ -124,7 +123,7 @@ class SessionsService:
             trace.reason = error.reason.name.lower() if isinstance(error, Refused) else type(error).__name__
             trace.target = trace.target or getattr(error, "target", None)
         audit, notice = self._audit_event(invocation, trace), self._notice(invocation, trace)
-        return Outcome(reply, ok, audit, notice, trace.action, trace.result, trace.reason)
+        return Outcome(reply, ok, audit, (notice,) if notice else (), trace.action, trace.result, trace.reason)
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
@@ -247,12 +246,12 @@ class SessionsService:
         """The target user, or None for the caller themselves; raises when the caller may not act."""
         if ref is None or (ref.kind == "id" and ref.value == caller_id):
             return self._self(caller_id, action)
-        caller = self._caller(caller_id)
+        caller = self.caller_of(caller_id)
         if _names(ref, caller):
             return self._self(caller_id, action)
         if not caller.may_act_on_others:
             raise Refused(Refusal.NEEDS_EDIT_OTHER_USERS, target=None, ref=ref)
-        target = self._resolve(ref)
+        target = self.resolve(ref)
         if target.id == caller_id:
             return self._self(caller_id, action)
         bot_user_id = self._api.bot_user_id if action is Action.REVOKE else None
@@ -269,12 +268,14 @@ class SessionsService:
             raise Refused(Refusal.TARGET_IS_THIS_BOT, target=None)
         return None
 
-    def _caller(self, caller_id: str) -> Caller:
+    def caller_of(self, caller_id: str) -> Caller:
+        """The caller, with the permissions their system roles grant (none when deactivated)."""
         user = self._api.user(caller_id)
         granted = frozenset() if user.deactivated else permissions_of(self._api.permissions_of_roles(user.roles), user.roles)
         return Caller(id=user.id, username=user.username, email=user.email, permissions=granted)
 
-    def _resolve(self, ref: UserRef) -> User:
+    def resolve(self, ref: UserRef) -> User:
+        """The user ``ref`` names (``UserNotFound`` when none); a 26-character word may also be a username."""
         not_found = {404: UserNotFound(ref)}
         with _meaning(not_found):
             if ref.kind == "email":

@@ -27,9 +27,11 @@ from werkzeug.exceptions import HTTPException
 from bot import metrics, render
 from bot.audit import AuditEvent
 from bot.buttons import attachments_json
-from bot.commands import Command, RevokeSession, UserRef, parse
+from bot.commands import Command, RevokeMany, RevokeSession, UserRef, parse
 from bot.errors import BotError
+from bot.incident import ProgressReport
 from bot.logs import carrying_request_id, current_request_id
+from bot.mattermost import MattermostAPI
 from bot.model import is_id
 from bot.parts import BotParts
 from bot.ratelimit import RateLimitResult, is_revoking
@@ -65,11 +67,12 @@ def plain_error(error: HTTPException) -> Response:
     return Response(f"{error.code} {error.name}\n", status=error.code, mimetype="text/plain")
 
 
-def run(invocation: Invocation, command: Command) -> Outcome:
-    """Run ``command`` with the app's service, then audit and notify as configured."""
+def run(invocation: Invocation, command: Command, report: ProgressReport | None = None) -> Outcome:
+    """Run ``command`` with the app's service, then audit and notify as configured; ``report`` hears how a
+    long bulk sign-out is going."""
     bot: BotParts = current_app.extensions["sessions_bot"]
-    outcome = bot.service.handle(invocation, command)
-    bot.effects.record(outcome.audit, outcome.notice)
+    outcome = bot.service.handle(invocation, command, report)
+    bot.effects.record(outcome.audit, outcome.notices, outcome.details)
     metrics.record_command(outcome.action, outcome.result)
     if outcome.result == "refused":
         metrics.record_refusal(outcome.reason)
@@ -83,7 +86,7 @@ def rate_limited(invocation: Invocation, command: Command) -> RateLimitResult | 
     bot: BotParts = current_app.extensions["sessions_bot"]
     limited = bot.limiter.check(invocation.caller_id)
     if limited is not None:
-        action = "revoke" if isinstance(command, RevokeSession) else "revoke-all"
+        action = {RevokeSession: "revoke", RevokeMany: "revoke-many"}.get(type(command), "revoke-all")
         bot.effects.audit(refused_event(invocation, action, "rate_limited", getattr(command, "target", None)))
         metrics.record_command(action, "rate_limited")
         metrics.record_refusal("rate_limited")
@@ -136,10 +139,10 @@ def hook_id(response_url: str) -> str | None:
     return match.group(1) if match else None
 
 
-def answer(invocation: Invocation, command: Command) -> dict[str, Any]:
+def answer(invocation: Invocation, command: Command, report: ProgressReport | None = None) -> dict[str, Any]:
     """The reply body for ``command``: its outcome, or, when the bot fails unexpectedly, the friendly report."""
     try:
-        outcome = run(invocation, command)
+        outcome = run(invocation, command, report)
         log.info("command=%s caller=%s ok=%s", type(command).__name__, invocation.caller_id, outcome.ok)
         return reply_body(outcome.reply, invocation.caller_id)
     except Exception:  # noqa: BLE001 - a bug must still reach the user, who may no longer be waiting
@@ -161,6 +164,12 @@ class Handoff:
             self._deferred = not self._finished
             return self._deferred
 
+    @property
+    def deferred(self) -> bool:
+        """True once the request has answered "still working": the command now talks through ``response_url``."""
+        with self._lock:
+            return self._deferred
+
     def finish(self) -> bool:
         """The command is done: True when the request has already answered, so the reply goes to ``response_url``."""
         with self._lock:
@@ -168,11 +177,11 @@ class Handoff:
             return self._deferred
 
 
-def deliver_late(hook: str, body: dict[str, Any]) -> None:
-    """Post ``body`` to the command's webhook; a failure is logged, as the user can no longer be told."""
-    bot: BotParts = current_app.extensions["sessions_bot"]
+def deliver_late(api: MattermostAPI, hook: str, body: dict[str, Any]) -> None:
+    """Post ``body`` to the command's webhook; a failure is logged, as the user can no longer be told.
+    Needs no app context: progress is reported from the bulk sign-out's own threads."""
     try:
-        bot.api.respond(hook, body)
+        api.respond(hook, body)
     except BotError as error:
         log.warning("the late reply could not be delivered through response_url: %s", type(error).__name__)
     except Exception:  # noqa: BLE001 - nobody waits on this thread: log, never lose it silently
@@ -181,9 +190,15 @@ def deliver_late(hook: str, body: dict[str, Any]) -> None:
 
 def _job(invocation: Invocation, command: Command, hook: str, handoff: Handoff) -> dict[str, Any]:
     """The command's reply body, also sent to ``response_url`` when the request stopped waiting for it."""
-    body = answer(invocation, command)
+    api = current_app.extensions["sessions_bot"].api
+
+    def report(text: str) -> None:  # progress only matters to someone already told "still working"
+        if handoff.deferred:
+            deliver_late(api, hook, {"response_type": "ephemeral", "text": text})
+
+    body = answer(invocation, command, report)
     if handoff.finish():
-        deliver_late(hook, body)
+        deliver_late(api, hook, body)
     return body
 
 

@@ -117,3 +117,13 @@ def test_waits_double_when_mattermost_names_none_and_are_capped():
                                                            (500, 3, {125, 250, 375})])
 def test_progress_milestones_are_evenly_spaced_and_never_the_end(total, updates, expected):
     assert milestones(total, updates) == expected
+
+
+def test_a_failing_progress_report_never_stops_the_sign_out(world, api):
+    targets = users_with_sessions(world, 3)
+
+    def broken(progress: Progress) -> None:
+        raise RuntimeError("the progress channel is down")
+
+    results = sign_out_all(api, targets, on_progress=broken)
+    assert all(r.error is None for r in results) and all(live(world, t.user) == 0 for t in targets)

@@ -7,7 +7,7 @@ from itsdangerous import URLSafeTimedSerializer
 from bot import render
 from bot.audit import AuditEvent
 from bot.buttons import ButtonSigner, attachments_json
-from bot.commands import Cancel, RevokeAll, RevokeSession, UserRef
+from bot.commands import Cancel, ChannelRef, RevokeAll, RevokeMany, RevokeSession, UserRef
 from bot.errors import ExpiredButton, ForeignButton, ForgedButton
 from bot.filters import Duration, Platform, SessionFilter
 from bot.model import Session, User
@@ -25,6 +25,9 @@ COMMANDS = [
     RevokeAll(BOB, confirmed=False),
     RevokeAll(BOB, confirmed=True, filter=SessionFilter(inactive=Duration(30, "d"))),
     RevokeAll(None, confirmed=False, filter=EVERY_CRITERION),
+    RevokeMany((UserRef("username", "alice", "@Alice"), UserRef("email", "b@example.com", "b@example.com")),
+               (ChannelRef("incident-42", "~Incident-42"),), confirmed=True),
+    RevokeMany((), (ChannelRef("ops", "~ops"),), confirmed=True, filter=EVERY_CRITERION),
     Cancel(),
 ]
 
@@ -130,3 +133,9 @@ def test_audit_event_is_a_json_ready_record_with_the_time_first():
     record = json.loads(json.dumps(event.to_record(NOW_MS)))
     assert list(record)[0] == "time" and record["time"].endswith("+00:00")
     assert record["session_ids"] == ["s" * 26] and record["target_username"] == "bob"
+
+
+def test_a_bulk_button_naming_an_unknown_kind_of_user_is_forged():
+    run = {"do": "revoke-many", "yes": True, "users": [["nickname", "x", "x"]], "channels": []}
+    with pytest.raises(ForgedButton):
+        ButtonSigner(SECRET).verify(signed_by_hand(run), ALICE_ID)

@@ -5,7 +5,7 @@ import unicodedata
 
 import pytest
 
-from bot.commands import Help, ListSessions, RevokeAll, RevokeSession, UserRef, parse
+from bot.commands import ChannelRef, Help, ListSessions, RevokeAll, RevokeMany, RevokeSession, UserRef, parse
 from bot.filters import Duration, Platform, SessionFilter
 
 SESSION_ID = "k7w3p9x2m4q8r1t5y6u0z3a9bc"  # 26 characters, like a real Mattermost id
@@ -280,11 +280,41 @@ def test_yes_flag_may_come_before_or_after_the_user(text: str) -> None:
     assert parse(text) == RevokeAll(target=username("@bob"), confirmed=True)
 
 
-@pytest.mark.parametrize(
-    "text", ["revoke-all @bob @carol", "revoke all bob --yes carol", "logout-everywhere me bob"]
-)
-def test_revoke_all_with_more_than_one_user_is_a_problem(text: str) -> None:
-    assert "one user at most" in problem_of(text)
+def test_revoke_all_with_several_users_is_a_bulk_sign_out() -> None:
+    assert parse("revoke-all @bob @carol") == RevokeMany((username("@bob"), username("@carol")), (), False)
+    assert parse("revoke all bob --yes carol bob") == RevokeMany((username("bob"), username("carol")), (), True)
+
+
+def test_a_bulk_sign_out_takes_channels_users_and_filters_in_any_order() -> None:
+    assert parse("revoke-all ~Incident-42 @bob --inactive 7d ~ops @bob ~incident-42 --yes") == RevokeMany(
+        (username("@bob"),), (ChannelRef("incident-42", "~Incident-42"), ChannelRef("ops", "~ops")), True,
+        SessionFilter(inactive=Duration(7, "d")))
+
+
+def test_one_channel_alone_is_a_bulk_sign_out() -> None:
+    assert parse("revoke-all ~town-square") == RevokeMany((), (ChannelRef("town-square", "~town-square"),), False)
+
+
+@pytest.mark.parametrize("text", ["logout-everywhere me bob", "revoke-all ~ops me"])
+def test_me_cannot_be_part_of_a_bulk_sign_out(text: str) -> None:
+    assert problem_of(text) == "`me` cannot be part of a bulk sign-out: sign yourself out with `revoke-all --yes`."
+
+
+@pytest.mark.parametrize("token", ["~", "~a/b", "~" + "x" * 65, "~café"])
+def test_a_channel_must_be_named_as_in_its_url(token: str) -> None:
+    assert problem_of(f"revoke-all {token}").endswith("is not a channel: write `~` and the channel's name as in its URL.")
+
+
+def test_channels_only_make_sense_for_revoke_all() -> None:
+    assert problem_of("list ~ops") == "`~ops` is not a username, email address or user id."
+
+
+def test_bulk_sign_outs_name_at_most_50_users_and_5_channels() -> None:
+    fifty = " ".join(f"@user{n}" for n in range(50))
+    assert isinstance(parse(f"revoke-all {fifty}"), RevokeMany)
+    assert problem_of(f"revoke-all {fifty} @one-more").startswith("Name at most 50 users")
+    channels = " ".join(f"~c{n}" for n in range(6))
+    assert problem_of(f"revoke-all {channels}") == "Name at most 5 channels in one command."
 
 
 def test_all_must_come_straight_after_revoke() -> None:
@@ -508,7 +538,7 @@ def test_options_with_an_equals_sign_other_than_filters_are_unknown() -> None:
         ("revoke --yes abc", "`--yes` only applies"),
         ("revoke abc! bob!", "`abc!` is not a session id"),
         (f"revoke {SESSION_ID} bob! --bogus", "`bob!` is not a username"),
-        ("revoke-all bob carol! --bogus", "Name one user at most: `carol!`"),
+        ("revoke-all bob carol! --bogus", "`carol!` is not a username"),
         ("revoke-all --bogus bob carol", "I don't know the option `--bogus`"),
         ("revoke-all bob! carol", "`bob!` is not a username"),
         ("revoke-all --inactive 0d bob!", "`--inactive` needs a duration above zero"),

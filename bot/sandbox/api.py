@@ -137,6 +137,20 @@ def create_api(world: World) -> Flask:
             raise AppError("app.user.missing_account.const", 404)
         return _json(shown_user(user, is_self=user_id == g.session["user_id"]), newline=True)
 
+    @app.post(api + "/users/ids")
+    def get_users_by_ids() -> Response:
+        """``getUsersByIds``: an empty list or a malformed id is a 400; unknown ids and users the caller
+        may not see are left out (``GetUsersByIds`` with the caller's view restrictions)."""
+        user_ids = _body_array()
+        if not user_ids:
+            raise invalid_body_param("user_ids")
+        if not all(is_valid_id(user_id) for user_id in user_ids):
+            raise invalid_body_param("user_id")
+        viewer = g.session["user_id"]
+        found = [world.user_by_id(user_id) for user_id in dict.fromkeys(user_ids)]
+        return _json([shown_user(user, is_self=user["id"] == viewer) for user in found
+                      if user is not None and world.can_see_user(viewer, user["id"])])
+
     @app.get(api + '/users/username/<re("[A-Za-z0-9_\\-.]+"):username>')
     def get_user_by_username(username: str) -> Response:
         if not _USERNAME.fullmatch(username) or username in _RESTRICTED_USERNAMES:

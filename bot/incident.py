@@ -1,0 +1,225 @@
+"""Bulk sign-outs during an incident: ``revoke-all @alice @bob ~incident-channel [filters] [--yes]``.
+
+The order is the single-target one, per target: who is named → may the caller act on them
+(Mattermost's own rule, :func:`bot.permissions.refusal_for`) → only then read their sessions. A caller
+who may not act on others at all is refused before anything is looked up, and a private channel reads
+as "no such channel" unless the caller is in it (or holds ``manage_system``), so the bot reveals no
+more than Mattermost would. Targets the caller may not touch are skipped with the reason; the rest
+proceed. Nothing changes before a confirmation, and the confirmation plans again from scratch.
+"""
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from bot import render
+from bot.audit import AuditEvent, Notice, Result
+from bot.bulk import (CONCURRENCY, BulkPlan, Progress, Skip, Target, TargetResult, count_revoked, milestones,
+                      sign_out_all)
+from bot.commands import ChannelRef, RevokeMany, UserRef
+from bot.errors import BotError, ChannelNotFound, Refused, TargetDeactivated, TooManyMembers, UpstreamRejected
+from bot.filters import SessionFilter
+from bot.invocation import Invocation
+from bot.mattermost import MattermostAPI
+from bot.model import Channel, User, is_id
+from bot.permissions import MANAGE_SYSTEM, Action, Caller, Refusal, refusal_for
+from bot.replies import Reply
+
+#: The most members read from the channels of one command (a bigger crowd is refused, not truncated).
+MAX_CHANNEL_MEMBERS = 2000
+#: Progress messages while a long sign-out runs (response_url allows 5 uses; the result takes one).
+PROGRESS_UPDATES = 2
+
+#: Tells the person waiting how far it has come (through response_url, or an ephemeral post after a click).
+ProgressReport = Callable[[str], None]
+
+
+class People(Protocol):
+    """Who the caller is and who a name means (the single-target service's own lookups)."""
+
+    def caller_of(self, caller_id: str) -> Caller: ...
+
+    def resolve(self, ref: UserRef) -> User: ...
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """The reply, and one audit event per target touched plus a summary, and the targets' notices."""
+
+    reply: Reply
+    ok: bool
+    audits: tuple[AuditEvent, ...]
+    notices: tuple[Notice, ...]
+    result: Result
+    reason: str = ""
+
+
+class IncidentService:
+    """Plans, previews and carries out ``RevokeMany`` for one caller."""
+
+    def __init__(self, api: MattermostAPI, people: People, *, buttons: bool = False,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._api = api
+        self._people = people
+        self._buttons = buttons
+        self._clock = clock
+
+    def _now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+    # --- planning ------------------------------------------------------------------------------
+
+    def plan(self, caller: Caller, command: RevokeMany, team_id: str) -> BulkPlan:
+        """Everyone named, each checked against the caller's rights, with the sessions to end."""
+        skipped: list[Skip] = []
+        named: dict[str, User] = {}
+        for ref in command.users:
+            try:
+                user = self._people.resolve(ref)
+            except BotError as error:
+                skipped.append(Skip(ref.text, error))
+                continue
+            named.setdefault(user.id, user)
+        for channel_ref in command.channels:
+            try:
+                members = self._members(caller, channel_ref, team_id)
+            except (ChannelNotFound, TooManyMembers) as error:
+                skipped.append(Skip(channel_ref.text, error))
+                continue
+            for user in members:
+                named.setdefault(user.id, user)
+        allowed = []
+        bot_user_id = self._api.bot_user_id
+        for user in named.values():
+            reason = self._left_out(caller, user, bot_user_id)
+            if reason is None:
+                allowed.append(user)
+            else:
+                skipped.append(Skip("@" + user.username, reason))
+        targets = self._selections(allowed, command.filter)
+        chosen = tuple(target for target in targets if target.sessions)
+        return BulkPlan(chosen, tuple(skipped), command.filter, len(targets) - len(chosen))
+
+    def _members(self, caller: Caller, ref: ChannelRef, team_id: str) -> list[User]:
+        """The users in the channel ``ref`` names; ``ChannelNotFound`` when the caller may not see it."""
+        channel = self._channel(ref, team_id)
+        member_ids = self._api.channel_member_ids(channel.id, MAX_CHANNEL_MEMBERS + 1)
+        if channel.private and caller.id not in member_ids and MANAGE_SYSTEM not in caller.permissions:
+            raise ChannelNotFound(ref)
+        if len(member_ids) > MAX_CHANNEL_MEMBERS:
+            raise TooManyMembers(ref, MAX_CHANNEL_MEMBERS)
+        return self._api.users_by_ids(member_ids)
+
+    def _channel(self, ref: ChannelRef, team_id: str) -> Channel:
+        lookups: list[Callable[[], Channel]] = []
+        if team_id:
+            lookups.append(lambda: self._api.channel_by_name(team_id, ref.value))
+        if is_id(ref.value):
+            lookups.append(lambda: self._api.channel(ref.value))
+        for lookup in lookups:
+            try:
+                channel = lookup()
+            except UpstreamRejected as exc:
+                if exc.status in (400, 403, 404):
+                    continue
+                raise
+            if channel.team_id in (team_id, ""):
+                return channel
+        raise ChannelNotFound(ref)
+
+    @staticmethod
+    def _left_out(caller: Caller, user: User, bot_user_id: str) -> BotError | None:
+        """Why ``user`` is not signed out by this caller, or None when they will be."""
+        if user.id == caller.id:
+            return Refused(Refusal.TARGET_IS_CALLER, target=user)
+        refusal = refusal_for(caller, user, Action.REVOKE, bot_user_id)
+        if refusal is not None:
+            return Refused(refusal, target=user)
+        if user.deactivated:
+            return TargetDeactivated(user)
+        return None
+
+    def _selections(self, users: list[User], wanted: SessionFilter) -> list[Target]:
+        """Each user's sessions (read ``CONCURRENCY`` at a time), narrowed by the filter."""
+        now_ms = self._now_ms()
+
+        def select(user: User) -> Target:
+            sessions = self._api.sessions(user.id)
+            chosen = sessions if wanted.is_empty else list(wanted.select(sessions, now_ms).chosen)
+            return Target(user, tuple(chosen), everything=wanted.is_empty)
+
+        with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="plan") as pool:
+            return list(pool.map(select, users))
+
+    # --- the command ----------------------------------------------------------------------------
+
+    def handle(self, invocation: Invocation, command: RevokeMany, report: ProgressReport | None = None) -> BulkOutcome:
+        """Preview or carry out ``command`` for the caller; every BotError becomes its message."""
+        try:
+            caller = self._people.caller_of(invocation.caller_id)
+            if not caller.may_act_on_others:
+                raise Refused(Refusal.NEEDS_EDIT_OTHER_USERS, target=None)
+            plan = self.plan(caller, command, invocation.team_id)
+            if not command.confirmed or not plan.targets:
+                reply = render.bulk_preview(command, plan, buttons=self._buttons)
+                result = "preview" if not command.confirmed else "ok"
+                return self._outcome(invocation, command, reply, plan, [], result)
+            results = self._sign_out(plan, report)
+        except BotError as error:
+            refused = isinstance(error, Refused)
+            summary_event = self._event(invocation, "revoke-many", "refused" if refused else "failed",
+                                        error.reason.name.lower() if isinstance(error, Refused) else type(error).__name__,
+                                        "", _named(command), (), command.filter)
+            return BulkOutcome(Reply(render.error_message(error)), False, (summary_event,), (), summary_event.result,
+                               summary_event.reason)
+        failed = any(result.error is not None for result in results)
+        return self._outcome(invocation, command, render.bulk_done(plan, results), plan, results,
+                             "failed" if failed else "ok")
+
+    def _sign_out(self, plan: BulkPlan, report: ProgressReport | None) -> list[TargetResult]:
+        marks = milestones(len(plan.targets), PROGRESS_UPDATES)
+
+        def heard(progress: Progress) -> None:
+            if report is not None and progress.done in marks:
+                report(render.bulk_progress(progress))
+
+        return sign_out_all(self._api, plan.targets, on_progress=heard)
+
+    def _outcome(self, invocation: Invocation, command: RevokeMany, reply: Reply, plan: BulkPlan,
+                 results: list[TargetResult], result: Result) -> BulkOutcome:
+        """One audit line per target touched, then the summary; a notice for each user signed out of something."""
+        per_target = tuple(
+            self._event(invocation, "revoke-all", "failed" if r.error else "ok", type(r.error).__name__ if r.error else "",
+                        r.user.id, r.user.username, tuple(s.id for s in r.revoked), command.filter)
+            for r in results)
+        summary_event = self._event(invocation, "revoke-many", result, summary(plan, results) if results else
+                                    f"{len(plan.targets)} users, {plan.sessions} sessions, {len(plan.skipped)} skipped",
+                                    "", _named(command), (), command.filter)
+        now_ms = self._now_ms()
+        notices = tuple(Notice(r.user.id, invocation.caller_username, r.revoked, plan.filter.is_empty, now_ms)
+                        for r in results if r.revoked)
+        return BulkOutcome(reply, result != "failed", (*per_target, summary_event), notices, result,
+                           summary_event.reason)
+
+    @staticmethod
+    def _event(invocation: Invocation, action: str, result: Result, reason: str, target_id: str, target_name: str,
+               session_ids: tuple[str, ...], wanted: SessionFilter) -> AuditEvent:
+        return AuditEvent(action=action, result=result, reason=reason, actor_id=invocation.caller_id,
+                          actor_username=invocation.caller_username, target_id=target_id,
+                          target_username=target_name, session_ids=session_ids, channel_id=invocation.channel_id,
+                          team_id=invocation.team_id, via=invocation.via,
+                          filter="" if wanted.is_empty else wanted.describe())
+
+
+def _named(command: RevokeMany) -> str:
+    """Whom the command named, as typed: the summary audit line's target."""
+    return " ".join(["@" + ref.value for ref in command.users] + ["~" + ref.value for ref in command.channels])
+
+
+def summary(plan: BulkPlan, results: list[TargetResult]) -> str:
+    """The audit summary's reason: how many were signed out, skipped and failed."""
+    failed = sum(result.error is not None for result in results)
+    return (f"{len(results) - failed} signed out ({count_revoked(results)} sessions), "
+            f"{len(plan.skipped)} skipped, {failed} failed")
