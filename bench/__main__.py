@@ -189,6 +189,7 @@ def measure(total: int, concurrency: int) -> dict[str, Any]:
                                             User.from_api(alice))
     trivial, trivial_cpu = trivial_floor(env, total, concurrency)
     slow = slow_mattermost(SLOW_LATENCY_S, env)
+    bulk = bulk_sign_out(env)
     return {
         "requests": total, "concurrency": concurrency, "workers": WORKERS, "threads": THREADS, "cores": CORES,
         "scenarios": [{"name": r.name, **_load(r.load), "upstream_calls_per_command": r.upstream_calls_per_command,
@@ -204,6 +205,7 @@ def measure(total: int, concurrency: int) -> dict[str, Any]:
         "render_2000_sessions": micro.render_big_list(),
         "permission_check": permission,
         "slow_mattermost": {"latency_s": SLOW_LATENCY_S, "commands": slow},
+        "bulk_sign_out": bulk,
     }
 
 
@@ -230,6 +232,35 @@ def slow_mattermost(latency_s: float, env: dict[str, str]) -> list[dict[str, Any
             results.append({"name": name, "reply_s": replied, "reply": answer.json().get("text", "")[:60],
                             "response_url_s": late})
     return results
+
+
+def bulk_sign_out(env: dict[str, str], users: int = 500, sessions_each: int = 5) -> dict[str, Any]:
+    """An admin previews, then confirms, ``revoke-all ~all-hands`` for a channel of ``users`` users with
+    ``sessions_each`` sessions each: wall time until the final answer, and the Mattermost calls made."""
+    fixture = Fixture(users=0)
+    world = fixture.world
+    manager = world.user_by_username("usermanager")
+    crowd = world.add_users("crowd", users, sessions_each=sessions_each)
+    world.add_channel("all-hands", members=[u["username"] for u in crowd] + ["usermanager"])
+    hooks = [world.create_command_webhook(manager["id"], fixture.channel["id"])["id"] for _ in range(2)]
+    steps = []
+    with StandIn(world) as standin, Gunicorn("bot.wsgi:app", {**env, "MATTERMOST_URL": standin.url}, WORKERS,
+                                             THREADS) as bot:
+        for text, hook, final in (("revoke-all ~all-hands", hooks[0], "**This will sign"),
+                                  ("revoke-all ~all-hands --yes", hooks[1], "✅")):
+            standin.stats(reset=True)
+            started = time.perf_counter()
+            answer = requests.post(bot.url + "/slash/sessions", data=fixture.form(manager, text, hook), timeout=35)
+            replied = time.perf_counter() - started
+            finished = answer.json().get("text", "")
+            while not finished.startswith(final) and time.perf_counter() - started < 120:
+                finished = next((t for t in standin.stats()["hook_texts"] if t.startswith(final)), "")
+                time.sleep(0.02)
+            stats = standin.stats()
+            steps.append({"command": text, "reply_s": replied, "done_s": time.perf_counter() - started,
+                          "result": finished[:60], "upstream_calls": stats["requests"] - stats["hook_calls"],
+                          "progress_messages": sum(t.startswith("⏳ Signing out") for t in stats["hook_texts"])})
+    return {"users": users, "sessions": users * sessions_each, "steps": steps}
 
 
 def _load(result: LoadResult) -> dict[str, float]:
@@ -278,6 +309,12 @@ def table(results: dict[str, Any]) -> str:
         late = f"{case['response_url_s']:.1f} s" if case["response_url_s"] is not None else "never (not needed)"
         lines.append(f"Mattermost answering each call after {slow['latency_s']:.0f} s, {case['name']}: "
                      f"reply after {case['reply_s']:.1f} s ({case['reply']!r}), via response_url after {late}")
+    bulk = results["bulk_sign_out"]
+    for step in bulk["steps"]:
+        lines.append(f"bulk, {bulk['users']} users × {bulk['sessions'] // bulk['users']} sessions, "
+                     f"`{step['command']}`: first answer after {step['reply_s']:.1f} s, done after "
+                     f"{step['done_s']:.1f} s, {step['upstream_calls']} Mattermost calls, "
+                     f"{step['progress_messages']} progress messages ({step['result']!r})")
     return "\n".join(lines)
 
 

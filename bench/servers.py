@@ -9,6 +9,7 @@ The bot runs exactly as the Procfile says, ``gunicorn bot.wsgi:app`` with ``guni
 """
 from __future__ import annotations
 
+import io
 import json
 import multiprocessing
 import os
@@ -76,6 +77,7 @@ class ConnectionCounter:
         self._peers: set[tuple[str, str]] = set()
         self._requests = 0
         self._hook_calls = 0
+        self._hook_texts: list[str] = []
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -84,15 +86,30 @@ class ConnectionCounter:
                 if path == RESET_PATH:
                     self._peers.clear()
                     self._requests = self._hook_calls = 0
+                    self._hook_texts.clear()
                 body = json.dumps({"connections": len(self._peers), "requests": self._requests,
-                                   "hook_calls": self._hook_calls}).encode()
+                                   "hook_calls": self._hook_calls, "hook_texts": self._hook_texts}).encode()
             start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]
+        hook_text = self._hook_text(environ) if path.startswith(HOOKS_PREFIX) else None
         with self._lock:
             self._peers.add((environ.get("REMOTE_ADDR", ""), str(environ.get("REMOTE_PORT", ""))))
             self._requests += 1
-            self._hook_calls += path.startswith(HOOKS_PREFIX)
+            if hook_text is not None:
+                self._hook_calls += 1
+                self._hook_texts.append(hook_text)
         return self._app(environ, start_response)
+
+
+    @staticmethod
+    def _hook_text(environ: dict[str, Any]) -> str:
+        """The start of a late reply's text (the body is read, then handed on unchanged)."""
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        environ["wsgi.input"] = io.BytesIO(body)
+        try:
+            return str(json.loads(body).get("text", ""))[:80]
+        except (ValueError, AttributeError):
+            return ""
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]

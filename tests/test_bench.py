@@ -54,3 +54,14 @@ def test_with_a_slow_mattermost_the_long_command_defers_to_response_url_and_the_
     assert short["reply"].startswith("#### Your sessions") and short["response_url_s"] is None
     assert long["reply"].startswith("⏳ Still working") and long["response_url_s"] is not None
     assert long["reply_s"] < 30  # Mattermost's own limit for a slash command
+
+
+def test_the_bulk_case_signs_out_500_users_with_one_session_list_and_one_revocation_each(results):
+    bulk = results["bulk_sign_out"]
+    preview, confirmed = bulk["steps"]
+    assert preview["result"].startswith("**This will sign 500 users out of 2500 sessions**")
+    assert confirmed["result"].startswith("✅ Signed 500 users out of 2500 sessions.")
+    lookups = 1 + 3 + 3 + 3  # the channel, its members (3 pages of 200), the users (3 batches), caller, roles, bot id
+    assert preview["upstream_calls"] <= bulk["users"] + lookups
+    notices = 2 * bulk["users"]  # a direct channel and a post per user signed out
+    assert confirmed["upstream_calls"] <= 2 * bulk["users"] + lookups + notices
