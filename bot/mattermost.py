@@ -199,7 +199,8 @@ class MattermostAPI:
         items: list[Any] = []
         page = 0
         while len(items) < limit:
-            body = self._get_json(f"{endpoint}?page={page}&per_page={MAX_PER_PAGE}")
+            separator = "&" if "?" in endpoint else "?"
+            body = self._get_json(f"{endpoint}{separator}page={page}&per_page={MAX_PER_PAGE}")
             if not isinstance(body, list):
                 raise UpstreamMalformed(f"GET {endpoint} did not answer a list")
             items += body
@@ -306,6 +307,11 @@ class MattermostAPI:
             body = self._call(lambda: self._driver.client.post("/users/ids", options=batch))
             users += _built(lambda: [User.from_api(item) for item in body], "the user list")
         return users
+
+    def team_users(self, team_id: str, limit: int) -> list[User]:
+        """``GET /users?in_team=…``, every page: the team's members, by username, at most ``limit``."""
+        body = self._pages("/users?in_team=" + quote(team_id, safe=""), limit)
+        return _built(lambda: [User.from_api(item) for item in body], "the user list")
 
     def channel_member_ids(self, channel_id: str, limit: int) -> list[str]:
         """``GET /channels/{channel_id}/members``, every page: the members' user ids, at most ``limit``."""

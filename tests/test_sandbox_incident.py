@@ -515,3 +515,31 @@ def test_every_new_endpoint_answers_as_documented(world: World, url: str) -> Non
     admin.post("/users/sessions/revoke/all")
     assert {e.status for e in world.exchanges} == {200, 400, 403, 404, 501}
     assert_exchanges_match_contract(world.exchanges)
+
+
+# --- GET /users?in_team and POST /users/ids (what bulk sign-outs and stale lists read) -------------
+
+def test_team_members_are_listed_by_username_page_by_page(world, mattermost):
+    world.add_users("crowd", 250)
+    team = world.team["id"]
+    headers = {"Authorization": "Bearer " + world.bot_token}
+    pages = [requests.get(f"{mattermost.url}/api/v4/users", params={"in_team": team, "page": n, "per_page": 200},
+                          headers=headers, timeout=10).json() for n in range(2)]
+    names = [u["username"] for page in pages for u in page]
+    assert len(pages[0]) == 200 and names == sorted(u["username"] for u in world.team_users(team))
+
+
+def test_a_team_the_caller_is_not_in_cannot_be_listed(world, mattermost):
+    beta = world.team_by_name("beta")["id"]
+    answer = requests.get(f"{mattermost.url}/api/v4/users", params={"in_team": beta},
+                          headers={"Authorization": "Bearer " + world.token_of("alice")}, timeout=10)
+    assert answer.status_code == 403
+
+
+def test_users_by_ids_leaves_out_unknown_ids_and_refuses_malformed_ones(world, mattermost):
+    headers = {"Authorization": "Bearer " + world.bot_token}
+    alice = world.user_by_username("alice")["id"]
+    found = requests.post(f"{mattermost.url}/api/v4/users/ids", json=[alice, "z" * 26], headers=headers, timeout=10)
+    assert [u["username"] for u in found.json()] == ["alice"]
+    bad = requests.post(f"{mattermost.url}/api/v4/users/ids", json=["not-an-id"], headers=headers, timeout=10)
+    assert bad.status_code == 400

@@ -23,10 +23,10 @@ from .api_commands import add_command_routes
 from .api_messaging import add_messaging_routes
 from .api_tokens import add_token_routes
 from .flask_io import json_response as _json
-from .flask_io import body_map, require_user_id
+from .flask_io import body_map, page_params, require_user_id
 from .hooks import add_hook_routes
 from .ids import is_valid_id
-from .roles import MANAGE_SYSTEM
+from .roles import MANAGE_SYSTEM, VIEW_TEAM
 from .views import role_view, session_view, user_view
 from .wire import AppError, invalid_body_param, invalid_url_param, not_found_route, permission_error, session_expired
 from .world import World
@@ -136,6 +136,25 @@ def create_api(world: World) -> Flask:
         if user is None:
             raise AppError("app.user.missing_account.const", 404)
         return _json(shown_user(user, is_self=user_id == g.session["user_id"]), newline=True)
+
+    @app.get(api + "/users")
+    def get_users() -> Response:
+        """``getUsers`` with ``in_team`` (``view_team`` on the team, else 403) and ``page``/``per_page``, sorted by
+        username. The stand-in has no other filter: asking for one is a 501, never a silently wrong list."""
+        unsupported = set(request.args) - {"in_team", "page", "per_page"}
+        if unsupported:
+            raise AppError("sandbox.get_users.unsupported_filter.app_error", 501)
+        page, per_page = page_params()
+        team_id = request.args.get("in_team", "")
+        viewer = g.session["user_id"]
+        if team_id:
+            if not world.has_team_permission(g.session, team_id, VIEW_TEAM):
+                raise permission_error()
+            users = world.team_users(team_id)
+        else:
+            users = sorted(world.users(), key=lambda u: u["username"])
+        shown = [u for u in users if world.can_see_user(viewer, u["id"])][page * per_page:(page + 1) * per_page]
+        return _json([shown_user(user, is_self=user["id"] == viewer) for user in shown])
 
     @app.post(api + "/users/ids")
     def get_users_by_ids() -> Response:

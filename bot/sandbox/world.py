@@ -250,6 +250,13 @@ class World(Messaging, Commands, CommandWebhooks, AccessTokens):
                     return copy.deepcopy(user)
         return None
 
+    def team_users(self, team_id: str) -> list[Record]:
+        """The active members of a team (user records, copies), by username, as ``GET /users?in_team`` sorts them."""
+        with self._lock:
+            ids = [user_id for (member_team, user_id), m in self._team_members.items()
+                   if member_team == team_id and m["delete_at"] == 0]
+            return sorted((copy.deepcopy(self._users[user_id]) for user_id in ids), key=lambda u: u["username"])
+
     def team_members_of(self, user_id: str) -> list[Record]:
         """The user's active team memberships (``TeamMember`` records), oldest team first."""
         with self._lock:
