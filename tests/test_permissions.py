@@ -77,3 +77,55 @@ def test_caller_with_neither_permission_may_not_act_on_others():
     assert not caller("c", "create_team").may_act_on_others
     assert caller("m", "edit_other_users").may_act_on_others
     assert caller("o", "manage_system").may_act_on_others
+
+
+# --- personal access tokens: Mattermost's token endpoints (api4/user.go) ---------------------------
+
+from bot.permissions import TokenAction, token_gate, token_refusal  # noqa: E402
+
+DEPLOYBOT = User(id="d" * 26, username="deploybot", email="", roles=frozenset({"system_user"}), is_bot=True, deactivated=False)
+GATE = {TokenAction.LIST: "read_user_access_token", TokenAction.DISABLE: "revoke_user_access_token"}
+
+
+@pytest.mark.parametrize("action", list(TokenAction))
+def test_even_your_own_tokens_need_the_token_permission(action):
+    assert token_gate(caller("a"), action).missing == GATE[action]
+    assert token_refusal(caller("a"), ALICE, action, BOT_ID).missing == GATE[action]
+    assert token_refusal(caller("a", GATE[action]), ALICE, action, BOT_ID) is None
+
+
+@pytest.mark.parametrize("action", list(TokenAction))
+def test_the_token_permission_alone_does_not_reach_someone_elses_tokens(action):
+    assert token_refusal(caller("c", GATE[action]), ALICE, action, BOT_ID) is Refusal.NEEDS_EDIT_OTHER_USERS
+
+
+@pytest.mark.parametrize("action", list(TokenAction))
+def test_edit_other_users_alone_does_not_reach_tokens(action):
+    assert token_refusal(caller("m", "edit_other_users"), ALICE, action, BOT_ID).missing == GATE[action]
+
+
+@pytest.mark.parametrize("action", list(TokenAction))
+def test_another_users_tokens_follow_the_session_rule_once_the_gate_is_passed(action):
+    manager = caller("m", GATE[action], "edit_other_users")
+    assert token_refusal(manager, ALICE, action, BOT_ID) is None
+    assert token_refusal(manager, ADMIN, action, BOT_ID) is Refusal.TARGET_IS_SYSTEM_ADMIN
+    assert token_refusal(caller("o", GATE[action], "manage_system"), ADMIN, action, BOT_ID) is None
+
+
+@pytest.mark.parametrize("action", list(TokenAction))
+def test_a_bot_accounts_tokens_need_manage_others_bots_even_with_manage_system(action):
+    admin_without = caller("o", GATE[action], "manage_system", "edit_other_users")
+    assert token_refusal(admin_without, DEPLOYBOT, action, BOT_ID) is Refusal.TARGET_IS_BOT
+    assert Refusal.TARGET_IS_BOT.missing == "manage_others_bots"
+    assert token_refusal(caller("o", GATE[action], "manage_others_bots"), DEPLOYBOT, action, BOT_ID) is None
+
+
+def test_nobody_disables_the_bots_own_tokens_but_an_admin_may_list_them():
+    admin = caller("o", "read_user_access_token", "revoke_user_access_token", "manage_system", "manage_others_bots")
+    assert token_refusal(admin, BOT, TokenAction.DISABLE, BOT_ID) is Refusal.TARGET_IS_THIS_BOT
+    assert token_refusal(admin, BOT, TokenAction.LIST, BOT_ID) is None
+
+
+def test_signing_everyone_out_names_manage_system():
+    assert Refusal.NEEDS_MANAGE_SYSTEM.missing == "manage_system"
+    assert Refusal.WRONG_CONFIRMATION_CODE.missing is None
