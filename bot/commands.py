@@ -52,11 +52,13 @@ class RevokeSession:
 
 @dataclass(frozen=True)
 class RevokeAll:
-    """Revoke every session of a user that ``filter`` selects; only acts when ``confirmed`` (``--yes``)."""
+    """Revoke every session of a user that ``filter`` selects; only acts when ``confirmed`` (``--yes``).
+    ``tokens`` (``--tokens``, never with a filter) also disables the user's personal access tokens."""
 
     target: UserRef | None
     confirmed: bool
     filter: SessionFilter = field(default_factory=SessionFilter)
+    tokens: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,30 @@ class RevokeMany:
     channels: tuple[ChannelRef, ...]
     confirmed: bool
     filter: SessionFilter = field(default_factory=SessionFilter)
+    tokens: bool = False
+
+
+@dataclass(frozen=True)
+class ListTokens:
+    """List a user's personal access tokens (``target`` None means the caller), never their values."""
+
+    target: UserRef | None
+
+
+@dataclass(frozen=True)
+class DisableTokens:
+    """Disable every active personal access token of a user; only acts when ``confirmed`` (``--yes``)."""
+
+    target: UserRef | None
+    confirmed: bool
+
+
+@dataclass(frozen=True)
+class RevokeEveryone:
+    """Sign every user out of every session (``revoke-all --everyone``); only acts with the typed ``code``
+    the preview showed (``--confirm <code>``), never with ``--yes`` or a button."""
+
+    code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,7 +108,8 @@ class Cancel:
     """Dismiss a confirmation; only ever comes from a button, never from typed text."""
 
 
-Command = ListSessions | RevokeSession | RevokeAll | RevokeMany | Help | Cancel
+Command = (ListSessions | RevokeSession | RevokeAll | RevokeMany | ListTokens | DisableTokens | RevokeEveryone | Help
+           | Cancel)
 
 
 class _Problem(Exception):
@@ -92,7 +119,11 @@ class _Problem(Exception):
 _HELP_VERBS = frozenset({"help", "-h", "--help"})
 _LIST_VERBS = frozenset({"list", "ls"})
 _REVOKE_ALL_VERBS = frozenset({"revoke-all", "logout-everywhere"})
+_TOKENS_VERBS = frozenset({"tokens"})
+_DISABLE_TOKENS_VERBS = frozenset({"disable-tokens"})
 _YES_FLAGS = frozenset({"--yes", "-y"})
+_TOKENS, _EVERYONE, _CONFIRM = "--tokens", "--everyone", "--confirm"
+_CODE = re.compile(r"[A-Za-z0-9]{1,32}")
 _CALLER = frozenset({"me", "@me"})
 _PLATFORM, _OLDER_THAN, _INACTIVE = "--platform", "--older-than", "--inactive"
 _FILTER_OPTIONS = frozenset({_PLATFORM, _OLDER_THAN, _INACTIVE})
@@ -135,6 +166,11 @@ def parse(text: str) -> Command:
             return _parse_revoke(args)
         if keyword in _REVOKE_ALL_VERBS:
             return _parse_revoke_all(args)
+        if keyword in _TOKENS_VERBS:
+            return ListTokens(_arguments(args, yes_allowed=False, filters_allowed=False).target)
+        if keyword in _DISABLE_TOKENS_VERBS:
+            arguments = _arguments(args, yes_allowed=True, filters_allowed=False)
+            return DisableTokens(arguments.target, arguments.confirmed)
     except _Problem as problem:
         return Help(problem=str(problem))
     return Help(problem=f"I don't know the command {code(verb)}.")
@@ -156,14 +192,49 @@ def _parse_revoke(args: list[str]) -> RevokeSession:
     return RevokeSession(session=session, target=arguments.target)
 
 
-def _parse_revoke_all(args: list[str]) -> RevokeAll | RevokeMany:
-    arguments = _arguments(args, yes_allowed=True, filters_allowed=True, many_allowed=True)
+def _parse_revoke_all(args: list[str]) -> RevokeAll | RevokeMany | RevokeEveryone:
+    if any(_keyword(token) == _EVERYONE for token in args):
+        return _parse_everyone(args)
+    with_tokens = any(_keyword(token) == _TOKENS for token in args)
+    rest = [token for token in args if _keyword(token) != _TOKENS]
+    arguments = _arguments(rest, yes_allowed=True, filters_allowed=True, many_allowed=True)
+    if with_tokens and not arguments.filter().is_empty:
+        raise _Problem("`--tokens` disables every token, so it cannot be combined with a filter: "
+                       "run the filtered `revoke-all` and `disable-tokens` separately.")
     if len(arguments.users) > 1 or arguments.channels:
         if None in arguments.users:
             raise _Problem("`me` cannot be part of a bulk sign-out: sign yourself out with `revoke-all --yes`.")
         return RevokeMany(tuple(u for u in arguments.users if u is not None), tuple(arguments.channels),
-                          arguments.confirmed, arguments.filter())
-    return RevokeAll(target=arguments.target, confirmed=arguments.confirmed, filter=arguments.filter())
+                          arguments.confirmed, arguments.filter(), tokens=with_tokens)
+    return RevokeAll(target=arguments.target, confirmed=arguments.confirmed, filter=arguments.filter(),
+                     tokens=with_tokens)
+
+
+def _parse_everyone(args: list[str]) -> RevokeEveryone:
+    """``revoke-all --everyone [--confirm <code>]``: nothing else goes with it, ``--yes`` least of all."""
+    typed: str | None = None
+    tokens = iter(args)
+    for token in tokens:
+        option, equals, inline = _option_parts(token)
+        if option == _EVERYONE and not equals:
+            continue
+        if option == _CONFIRM:
+            value = inline if equals else next(tokens, "")
+            if not value:
+                raise _Problem("`--confirm` needs the code that `/sessions revoke-all --everyone` showed you.")
+            if typed is not None:
+                raise _Problem("`--confirm` can only be given once.")
+            if not _CODE.fullmatch(value):
+                raise _Problem(f"{code(value)} is not a confirmation code: copy the one "
+                               "`/sessions revoke-all --everyone` showed you.")
+            typed = value.upper()
+        elif _keyword(token) in _YES_FLAGS:
+            raise _Problem("`--everyone` is never confirmed with `--yes`: run `/sessions revoke-all --everyone` "
+                           "and type the code it shows with `--confirm`.")
+        else:
+            raise _Problem(f"{code(token)} cannot go with `--everyone`, which signs out every user: "
+                           "write `/sessions revoke-all --everyone` alone.")
+    return RevokeEveryone(typed)
 
 
 @dataclass
@@ -292,10 +363,14 @@ def _option_parts(token: str) -> tuple[str | None, str, str]:
 
 def _option_problem(token: str) -> _Problem:
     if _keyword(token) in _YES_FLAGS:
-        return _Problem("`--yes` only applies to `revoke-all`.")
-    option = _option_parts(token)[0]
+        return _Problem("`--yes` only applies to `revoke-all` and `disable-tokens`.")
+    option, equals, _value = _option_parts(token)
     if option in _FILTER_OPTIONS:
         return _Problem(f"`{option}` only applies to `list` and `revoke-all`.")
+    if option == _CONFIRM:
+        return _Problem("`--confirm` only applies to `revoke-all --everyone`.")
+    if option in (_TOKENS, _EVERYONE) and not equals:
+        return _Problem(f"`{option}` only applies to `revoke-all`.")
     return _Problem(f"I don't know the option {code(token)}.")
 
 

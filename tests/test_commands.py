@@ -318,7 +318,7 @@ def test_bulk_sign_outs_name_at_most_50_users_and_5_channels() -> None:
 
 
 def test_all_must_come_straight_after_revoke() -> None:
-    assert problem_of("revoke --yes all") == "`--yes` only applies to `revoke-all`."
+    assert problem_of("revoke --yes all") == "`--yes` only applies to `revoke-all` and `disable-tokens`."
 
 
 # --- Help and unknown commands ----------------------------------------------------------
@@ -363,11 +363,11 @@ def test_non_ascii_look_alikes_of_verbs_are_unknown_commands(verb: str) -> None:
     ],
 )
 def test_yes_flag_on_list_or_revoke_is_a_problem(template: str, flag: str) -> None:
-    assert problem_of(template.format(flag)) == "`--yes` only applies to `revoke-all`."
+    assert problem_of(template.format(flag)) == "`--yes` only applies to `revoke-all` and `disable-tokens`."
 
 
 def test_yes_flag_on_list_is_a_problem() -> None:
-    assert problem_of("list --yes") == "`--yes` only applies to `revoke-all`."
+    assert problem_of("list --yes") == "`--yes` only applies to `revoke-all` and `disable-tokens`."
 
 
 @pytest.mark.parametrize(
@@ -517,7 +517,7 @@ def test_a_filter_value_may_not_name_the_user() -> None:
 
 @pytest.mark.parametrize("text", ["list --platform mobile --yes", "list --yes --inactive 7d"])
 def test_yes_still_only_applies_to_revoke_all(text: str) -> None:
-    assert problem_of(text) == "`--yes` only applies to `revoke-all`."
+    assert problem_of(text) == "`--yes` only applies to `revoke-all` and `disable-tokens`."
 
 
 def test_options_with_an_equals_sign_other_than_filters_are_unknown() -> None:
@@ -639,3 +639,92 @@ def test_markdown_in_a_problem_stays_inside_a_code_span() -> None:
 
 def test_newlines_separate_tokens_rather_than_reaching_the_problem() -> None:
     assert problem_of("list alice\nbob") == "Name one user at most: `bob` is one too many."
+
+
+# --- Personal access tokens -----------------------------------------------------------------
+
+from bot.commands import DisableTokens, ListTokens, RevokeEveryone  # noqa: E402
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("tokens", ListTokens(None)),
+    ("TOKENS me", ListTokens(None)),
+    ("tokens @alice", ListTokens(username("@alice"))),
+    ("tokens alice@example.com", ListTokens(UserRef("email", "alice@example.com", "alice@example.com"))),
+    ("disable-tokens", DisableTokens(None, confirmed=False)),
+    ("disable-tokens @alice", DisableTokens(username("@alice"), confirmed=False)),
+    ("disable-tokens --yes @alice", DisableTokens(username("@alice"), confirmed=True)),
+    ("Disable-Tokens @alice -y", DisableTokens(username("@alice"), confirmed=True)),
+])
+def test_token_commands(text: str, expected) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("tokens --yes", "`--yes` only applies to `revoke-all` and `disable-tokens`."),
+    ("tokens @alice @bob", "Name one user at most: `@bob` is one too many."),
+    ("disable-tokens @alice @bob", "Name one user at most: `@bob` is one too many."),
+    ("disable-tokens --inactive 30d", "`--inactive` only applies to `list` and `revoke-all`."),
+    ("tokens --platform api", "`--platform` only applies to `list` and `revoke-all`."),
+    ("list --tokens", "`--tokens` only applies to `revoke-all`."),
+    ("disable-tokens --tokens", "`--tokens` only applies to `revoke-all`."),
+    ("revoke-all --tokens=yes", "I don't know the option `--tokens=yes`."),
+])
+def test_token_command_problems(text: str, problem: str) -> None:
+    assert problem_of(text) == problem
+
+
+@pytest.mark.parametrize("text", ["revoke-all --tokens @alice", "revoke-all @alice --TOKENS", "revoke all @alice --tokens"])
+def test_revoke_all_with_tokens(text: str) -> None:
+    assert parse(text) == RevokeAll(username("@alice"), confirmed=False, tokens=True)
+
+
+def test_revoke_all_with_tokens_confirmed_for_yourself() -> None:
+    assert parse("revoke-all --tokens --yes") == RevokeAll(None, confirmed=True, tokens=True)
+
+
+def test_bulk_revoke_all_with_tokens() -> None:
+    assert parse("revoke-all @alice ~ops --tokens --yes") == RevokeMany(
+        (username("@alice"),), (ChannelRef("ops", "~ops"),), confirmed=True, tokens=True)
+
+
+def test_revoke_all_without_tokens_leaves_them_alone() -> None:
+    assert parse("revoke-all @alice --yes").tokens is False
+    assert parse("revoke-all @alice @bob").tokens is False
+
+
+@pytest.mark.parametrize("text", ["revoke-all --tokens --inactive 30d", "revoke-all @a @b --platform web --tokens"])
+def test_tokens_do_not_combine_with_filters(text: str) -> None:
+    assert problem_of(text).startswith("`--tokens` disables every token, so it cannot be combined with a filter")
+
+
+# --- Everyone ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("revoke-all --everyone", RevokeEveryone(None)),
+    ("revoke all --EVERYONE", RevokeEveryone(None)),
+    ("logout-everywhere --everyone", RevokeEveryone(None)),
+    ("revoke-all --everyone --confirm k7px2m", RevokeEveryone("K7PX2M")),
+    ("revoke-all --confirm K7PX2M --everyone", RevokeEveryone("K7PX2M")),
+    ("revoke-all --everyone --confirm=k7px2m", RevokeEveryone("K7PX2M")),
+])
+def test_revoke_everyone(text: str, expected: RevokeEveryone) -> None:
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize("text, start", [
+    ("revoke-all --everyone --yes", "`--everyone` is never confirmed with `--yes`"),
+    ("revoke-all -y --everyone --confirm ABCDEF", "`--everyone` is never confirmed with `--yes`"),
+    ("revoke-all --everyone @alice", "`@alice` cannot go with `--everyone`"),
+    ("revoke-all ~ops --everyone", "`~ops` cannot go with `--everyone`"),
+    ("revoke-all --everyone --tokens", "`--tokens` cannot go with `--everyone`"),
+    ("revoke-all --everyone --inactive 30d", "`--inactive` cannot go with `--everyone`"),
+    ("revoke-all --everyone --confirm", "`--confirm` needs the code"),
+    ("revoke-all --everyone --confirm ab-cd", "`ab-cd` is not a confirmation code"),
+    ("revoke-all --everyone --confirm ABCDEF --confirm ABCDEF", "`--confirm` can only be given once."),
+    ("revoke-all --confirm ABCDEF", "`--confirm` only applies to `revoke-all --everyone`."),
+    ("list --everyone", "`--everyone` only applies to `revoke-all`."),
+])
+def test_revoke_everyone_problems(text: str, start: str) -> None:
+    assert problem_of(text).startswith(start)
