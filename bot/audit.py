@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Literal
 
 from bot.errors import BotError
-from bot.model import Session
+from bot.model import AccessToken, Session
 
 Result = Literal["ok", "preview", "refused", "failed"]
 
@@ -16,7 +16,9 @@ Result = Literal["ok", "preview", "refused", "failed"]
 class AuditEvent:
     """Who did (or tried) what to whose sessions, from where, and how it ended.
 
-    ``filter`` describes the filter the command selected sessions with ("" when it had none).
+    ``filter`` describes the filter the command selected sessions with ("" when it had none);
+    ``token_ids`` are the personal access tokens the command disabled (ids only: a token's value never
+    reaches the bot).
     """
 
     action: str
@@ -31,12 +33,14 @@ class AuditEvent:
     team_id: str
     via: Literal["slash", "button"]
     filter: str = ""
+    token_ids: tuple[str, ...] = ()
 
     def to_record(self, now_ms: int) -> dict[str, Any]:
         """The event as a JSON-ready mapping, with the time first."""
         when = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
         record: dict[str, Any] = {"time": when, **asdict(self)}
         record["session_ids"] = list(self.session_ids)
+        record["token_ids"] = list(self.token_ids)
         return record
 
 
@@ -53,11 +57,24 @@ class Revocation:
 
 
 @dataclass(frozen=True)
+class Disabling:
+    """What disabling chosen personal access tokens one at a time did, in order: ``disabled`` ones, ``gone``
+    ones (deleted by then), and, when it stopped at a failure, the token and error it stopped at and the
+    tokens it did not try."""
+
+    disabled: tuple[AccessToken, ...] = ()
+    gone: tuple[AccessToken, ...] = ()
+    stopped_at: tuple[AccessToken, BotError] | None = None
+    untried: tuple[AccessToken, ...] = ()
+
+
+@dataclass(frozen=True)
 class Notice:
-    """Tell ``target_id`` that ``actor_username`` signed them out of ``sessions``."""
+    """Tell ``target_id`` that ``actor_username`` signed them out of ``sessions`` and disabled ``tokens``."""
 
     target_id: str
     actor_username: str
     sessions: tuple[Session, ...]
     everywhere: bool
     at_ms: int
+    tokens: tuple[AccessToken, ...] = ()

@@ -14,7 +14,7 @@ from typing import Any, Callable, Literal
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
-from bot.commands import Cancel, ChannelRef, Command, RevokeAll, RevokeMany, RevokeSession, UserRef
+from bot.commands import Cancel, ChannelRef, Command, DisableTokens, RevokeAll, RevokeMany, RevokeSession, UserRef
 from bot.errors import ExpiredButton, ForeignButton, ForgedButton
 from bot.filters import Duration, Platform, SessionFilter
 from bot.replies import Attachment
@@ -49,17 +49,23 @@ def _filter_from(data: dict[str, Any]) -> SessionFilter:
     return SessionFilter(platforms, duration("older_than"), duration("inactive"))
 
 
+def _extras(wanted: SessionFilter, tokens: bool) -> dict[str, Any]:
+    """What a revoke-all button carries beyond its targets, only when set (so older buttons read the same)."""
+    return ({} if wanted.is_empty else {"filter": _filter_json(wanted)}) | ({"tokens": True} if tokens else {})
+
+
 def _encode(command: Command) -> dict[str, Any]:
+    """The JSON a button carries for ``command``; ``revoke-all --everyone`` has none: only a typed code runs it."""
     match command:
         case RevokeSession(session=session, target=target):
             return {"do": "revoke", "session": session, "target": _target_json(target)}
-        case RevokeAll(target=target, confirmed=confirmed, filter=wanted):
-            only = {} if wanted.is_empty else {"filter": _filter_json(wanted)}
-            return {"do": "revoke-all", "yes": confirmed, "target": _target_json(target), **only}
-        case RevokeMany(users=users, channels=channels, confirmed=confirmed, filter=wanted):
-            only = {} if wanted.is_empty else {"filter": _filter_json(wanted)}
+        case RevokeAll(target=target, confirmed=confirmed, filter=wanted, tokens=tokens):
+            return {"do": "revoke-all", "yes": confirmed, "target": _target_json(target), **_extras(wanted, tokens)}
+        case RevokeMany(users=users, channels=channels, confirmed=confirmed, filter=wanted, tokens=tokens):
             return {"do": "revoke-many", "yes": confirmed, "users": [[u.kind, u.value, u.text] for u in users],
-                    "channels": [[c.value, c.text] for c in channels], **only}
+                    "channels": [[c.value, c.text] for c in channels], **_extras(wanted, tokens)}
+        case DisableTokens(target=target, confirmed=confirmed):
+            return {"do": "disable-tokens", "yes": confirmed, "target": _target_json(target)}
         case Cancel():
             return {"do": "cancel"}
     raise ValueError(f"no button runs {command!r}")
@@ -71,15 +77,29 @@ def _decode(data: dict[str, Any]) -> Command:
     match data.get("do"):
         case "revoke":
             return RevokeSession(session=str(data["session"]), target=target)
-        case "revoke-all":  # buttons made before filters existed carry no "filter": every session
-            return RevokeAll(target=target, confirmed=bool(data["yes"]), filter=_filter_from(data.get("filter", {})))
+        case "revoke-all":  # buttons made before filters (or tokens) existed carry no "filter" ("tokens")
+            return RevokeAll(target=target, confirmed=bool(data["yes"]), filter=_filter_from(data.get("filter", {})),
+                             tokens=_tokens_from(data))
         case "revoke-many":
             users = tuple(UserRef(_user_kind(kind), str(value), str(text)) for kind, value, text in data["users"])
             channels = tuple(ChannelRef(str(value), str(text)) for value, text in data["channels"])
-            return RevokeMany(users, channels, bool(data["yes"]), _filter_from(data.get("filter", {})))
+            return RevokeMany(users, channels, bool(data["yes"]), _filter_from(data.get("filter", {})),
+                              tokens=_tokens_from(data))
+        case "disable-tokens":
+            return DisableTokens(target=target, confirmed=bool(data["yes"]))
         case "cancel":
             return Cancel()
     raise ValueError("unknown button")
+
+
+def _tokens_from(data: dict[str, Any]) -> bool:
+    """A button's ``tokens`` flag: absent is False; anything but a JSON boolean is not one of the bot's."""
+    tokens = data.get("tokens", False)
+    if not isinstance(tokens, bool):
+        raise ValueError("tokens is not a boolean")
+    if tokens and data.get("filter"):
+        raise ValueError("--tokens never goes with a filter")
+    return tokens
 
 
 def _user_kind(kind: object) -> Literal["username", "email", "id"]:

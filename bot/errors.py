@@ -6,6 +6,7 @@ into the text the user sees, in one place.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from bot.commands import ChannelRef, UserRef
 from bot.model import Session, User
@@ -32,9 +33,12 @@ class BotTokenRejected(BotError):
 
 @dataclass
 class BotLacksPermission(BotError):
-    """Mattermost refused the bot itself (403): its account lacks a permission for this target."""
+    """Mattermost refused the bot itself (403): its account lacks a permission for this target. ``doing``
+    says what it was refused: managing the target's sessions (""), reading or disabling their tokens,
+    or signing everyone out."""
 
     target: User | None
+    doing: Literal["", "read_tokens", "disable_tokens", "revoke_everyone"] = ""
 
 
 @dataclass

@@ -34,7 +34,7 @@ from limits.errors import StorageError
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from bot.commands import Command, RevokeAll, RevokeMany, RevokeSession
+from bot.commands import Command, DisableTokens, RevokeAll, RevokeEveryone, RevokeMany, RevokeSession
 
 log = logging.getLogger(__name__)
 
@@ -80,8 +80,12 @@ def validate_storage_uri(uri: str) -> str:
 
 
 def is_revoking(command: Command) -> bool:
-    """True for the commands the limit applies to: ``revoke`` and a confirmed ``revoke-all`` (one user or many)."""
-    return isinstance(command, RevokeSession) or (isinstance(command, (RevokeAll, RevokeMany)) and command.confirmed)
+    """True for the commands the limit applies to: ``revoke``, a confirmed ``revoke-all`` (one user or many) or
+    ``disable-tokens``, and ``revoke-all --everyone`` with its code."""
+    if isinstance(command, RevokeEveryone):
+        return command.code is not None
+    return isinstance(command, RevokeSession) or (
+        isinstance(command, (RevokeAll, RevokeMany, DisableTokens)) and command.confirmed)
 
 
 def message(retry_after_s: int, limit: str) -> str:

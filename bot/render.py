@@ -6,13 +6,13 @@ so it can neither break a table nor become a link; replies stay under Mattermost
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import humanize
 
-from bot.audit import AuditEvent, Notice, Revocation
+from bot.audit import AuditEvent, Disabling, Notice, Revocation
 from bot.bulk import BulkPlan, Progress, Skip, TargetResult
-from bot.commands import Cancel, ChannelRef, RevokeAll, RevokeMany, RevokeSession, UserRef
+from bot.commands import Cancel, ChannelRef, DisableTokens, RevokeAll, RevokeMany, RevokeSession, UserRef
 from bot.errors import (
     AmbiguousSession,
     BotError,
@@ -34,7 +34,7 @@ from bot.errors import (
 )
 from bot.filters import Selection, SessionFilter
 from bot.markdown import code, inert
-from bot.model import DeviceKind, Session, User, by_recent_activity, shown_ids
+from bot.model import AccessToken, DeviceKind, Session, User, by_recent_activity, shown_ids
 from bot.permissions import Refusal
 from bot.replies import Attachment, Button, Reply
 
@@ -58,8 +58,8 @@ _MARKERS = {
 
 TOKEN_NOTE = (
     "🔑 Signing out does not disable personal access tokens: each token's next use opens a new session. "
-    "To cut a token off, disable or delete it (Profile → Security → Personal Access Tokens, "
-    "or System Console → Users for admins)."
+    "To cut a token off, disable it with `/sessions disable-tokens` (or `revoke-all --tokens`), or in "
+    "Profile → Security → Personal Access Tokens (System Console → Users for admins)."
 )
 #: The immediate reply to a command that outlasts the reply budget; its result follows as another message.
 STILL_WORKING = (
@@ -72,6 +72,9 @@ USAGE = """**/sessions** shows where you are signed in to Mattermost and signs y
 - `/sessions` or `/sessions list`: your sessions
 - `/sessions revoke <ID>`: sign out of one session (the ID from the list; its first 6 characters are enough)
 - `/sessions revoke-all`: sign out everywhere (you will be asked to confirm with `--yes`)
+- `/sessions tokens`: your personal access tokens (needs **read_user_access_token**)
+- `/sessions disable-tokens`: disable them (confirm with `--yes`; needs **revoke_user_access_token**)
+- `/sessions revoke-all --tokens`: sign out everywhere and disable your tokens, which signing out leaves working
 - `/sessions help`: this text
 
 `list` and `revoke-all` take filters; a session must match every filter given:
@@ -86,7 +89,19 @@ With Mattermost's **edit_other_users** permission you can name another user afte
 as @username, username, email address or user ID: `/sessions list @alice`, \
 `/sessions revoke <ID> @alice`, `/sessions revoke-all @alice`. \
 A system admin's sessions need **manage_system**. \
-Filters work for another user too: `/sessions revoke-all @alice --platform mobile`."""
+Filters work for another user too: `/sessions revoke-all @alice --platform mobile`, \
+and so do `tokens @alice` and `disable-tokens @alice` (a bot's tokens need **manage_others_bots**). \
+Name several users and ~channels to sign them all out: `/sessions revoke-all @bob ~incident --tokens`. \
+With **manage_system**, `/sessions revoke-all --everyone` signs out every user; type back the code it shows."""
+
+#: How an audit record names the target of ``revoke-all --everyone``.
+EVERYONE_TARGET = "(everyone)"
+
+TOKEN_LEFT_ALONE_NOTE = (
+    "🔑 Personal access tokens and bot tokens were not touched: they still work, and each one's next use opens "
+    "a new session (this is also how the sessions bot itself keeps working). To cut a token off, disable it: "
+    "`/sessions disable-tokens @user`."
+)
 
 
 # --- small pieces -------------------------------------------------------------------------------
@@ -430,6 +445,8 @@ def _skip_reason(error: BotError) -> str:
             return "this bot's own account"
         case Refused(reason=Refusal.TARGET_IS_CALLER):
             return "that's you: use `/sessions revoke-all --yes`"
+        case Refused(reason=Refusal.TARGET_IS_BOT):
+            return "bot account: its tokens need manage_others_bots"
         case UserNotFound():
             return "no such user"
         case TargetDeactivated():
@@ -450,23 +467,34 @@ def _skipped_lines(skipped: Sequence[Skip]) -> list[str]:
 
 def _bulk_command(command: RevokeMany) -> str:
     names = [ref.text for ref in command.users] + [ref.text for ref in command.channels]
-    return code(" ".join(["/sessions revoke-all", *names, _options(command.filter, "--yes")]), 400)
+    flags = _options(command.filter, *(["--tokens"] if command.tokens else []), "--yes")
+    return code(" ".join(["/sessions revoke-all", *names, flags]), 400)
 
 
-def bulk_preview(command: RevokeMany, plan: BulkPlan, *, buttons: bool = False) -> Reply:
-    """What a bulk ``revoke-all`` would do: how many users and sessions, who, who is skipped and why, and how
-    to confirm. Confirmed with nothing to do, it says so."""
+def _and_tokens(count: int) -> str:
+    return f" and disable {_token_count(count)}" if count else ""
+
+
+def bulk_preview(command: RevokeMany, plan: BulkPlan, tokens: Mapping[str, Sequence[AccessToken]] | None = None,
+                 *, buttons: bool = False) -> Reply:
+    """What a bulk ``revoke-all`` would do: how many users and sessions (and, with ``--tokens``, the active
+    ``tokens`` by user id), who, who is skipped and why, and how to confirm. Confirmed with nothing to do, it
+    says so."""
     only = "" if plan.filter.is_empty else f" ({plan.filter.describe()})"
     if not plan.targets:
         lines = [f"Nothing to sign out{only}."] + _skipped_lines(plan.skipped)
         return Reply("\n".join(lines))
-    head = f"**This will sign {_users(len(plan.targets))} out of {_sessions_of(plan.sessions)}**{only}:"
-    targets = [f"- {_mention(t.user)}: {_sessions_of(len(t.sessions))}" for t in plan.targets]
+    tokens = tokens or {}
+    disabling = sum(len(found) for found in tokens.values())
+    head = (f"**This will sign {_users(len(plan.targets))} out of {_sessions_of(plan.sessions)}"
+            f"{_and_tokens(disabling)}**{only}:")
+    targets = [f"- {_mention(t.user)}: {_sessions_of(len(t.sessions))}"
+               + (f", {_token_count(len(tokens[t.user.id]))}" if tokens.get(t.user.id) else "") for t in plan.targets]
     tail = [""] + _skipped_lines(plan.skipped)
     if plan.untouched:
         tail.append(f"{_users(plan.untouched)} with nothing {'the filter selects' if only else 'to sign out'} "
                     "will not be touched.")
-    confirmation = RevokeMany(command.users, command.channels, True, command.filter)
+    confirmation = RevokeMany(command.users, command.channels, True, command.filter, tokens=command.tokens)
     tail.append(f"Confirm below, or run {_bulk_command(command)}." if buttons else
                 f"To go ahead, run {_bulk_command(command)}.")
     confirm = Button(f"Sign out {_users(len(plan.targets))}", confirmation, "danger")
@@ -480,24 +508,202 @@ def bulk_progress(progress: Progress) -> str:
     return f"⏳ Signing out: {progress.done} of {_users(progress.total)} done{failed}…"
 
 
-def bulk_done(plan: BulkPlan, results: Sequence[TargetResult]) -> Reply:
+def bulk_done(plan: BulkPlan, results: Sequence[TargetResult], disabled: Mapping[str, Disabling] | None = None
+              ) -> Reply:
     """What a bulk sign-out did, and nothing more: who was signed out of how many sessions, who was skipped,
-    and whose sign-out failed (with why: those may still be signed in)."""
+    and whose sign-out failed (with why: those may still be signed in). ``disabled`` (by user id; None without
+    ``--tokens``) says whose tokens were disabled, and whose could not all be."""
     done = [r for r in results if r.error is None]
     failed = [r for r in results if r.error is not None]
     only = "" if plan.filter.is_empty else f" ({plan.filter.describe()})"
     sessions = sum(len(r.revoked) for r in done)
-    lines = [f"✅ Signed {_users(len(done))} out of {_sessions_of(sessions)}{only}."] if done else []
+    tokens = sum(len(d.disabled) for d in (disabled or {}).values())
+    lines = [f"✅ Signed {_users(len(done))} out of {_sessions_of(sessions)}{only}"
+             + (f" and disabled {_token_count(tokens)}." if tokens else ".")] if done else []
     if failed:
         lines += [f"**⚠️ Failed for {_users(len(failed))}** (they may still be signed in; running the same "
                   "command again retries only what is left):"]
         lines += _named_lines([f"- {_mention(r.user)}: {_skip_reason(r.error)}"
                                + (f" (after {_sessions_of(len(r.revoked))})" if r.revoked else "")
                                for r in failed if r.error is not None])
+    stuck = [(r.user, d) for r in done if (d := (disabled or {}).get(r.user.id)) and d.stopped_at is not None]
+    if stuck:
+        lines += [f"**⚠️ Tokens not all disabled for {_users(len(stuck))}** (signed out, but those tokens may still "
+                  "work; running the same command again disables only what is still active):"]
+        lines += _named_lines([f"- {_mention(user)}: {_skip_reason(d.stopped_at[1])}, "
+                               f"{_token_count(1 + len(d.untried))} may still work"
+                               for user, d in stuck if d.stopped_at is not None])
     lines += _skipped_lines(plan.skipped)
-    if any(s.is_token for r in done for s in r.revoked):
+    if disabled is None and any(s.is_token for r in done for s in r.revoked):
         lines.append(TOKEN_NOTE)
     return Reply("\n".join(lines))
+
+
+# --- personal access tokens ----------------------------------------------------------------------
+
+RE_ENABLE_NOTE = (
+    "A disabled token can be enabled again: Profile → Security → Personal Access Tokens, or System Console → "
+    "User Management → Users → Manage Tokens for admins."
+)
+LAST_USED_NOTE = (
+    "\"Last used\" is the last activity of the session the token's use opened; \"unknown\" means it has none now "
+    "(not used since it was made, enabled or signed out). Mattermost does not record when a token was made."
+)
+
+
+def _token_count(count: int, *, active: bool = False) -> str:
+    """"1 personal access token", "2 active personal access tokens"."""
+    return f"{count} {'active ' if active else ''}personal access token{'' if count == 1 else 's'}"
+
+
+def _whose_tokens(subject: User | None, count: int, *, active: bool = True) -> str:
+    """"your 2 active personal access tokens", "@alice's 1 personal access token"."""
+    whose = "your" if subject is None else f"@{subject.username}'s"
+    return f"{whose} {_token_count(count, active=active)}"
+
+
+def _token_line(token: AccessToken, last_used: str | None, state: bool) -> str:
+    shown = ("✅ active, " if token.is_active else "⏸️ disabled, ") if state else ""
+    used = "" if last_used is None else f"last used {last_used}, "
+    return f"- 🔑 {code(token.description, 60)}: {shown}{used}ID `{token.id}`"
+
+
+def _token_lines(tokens: Sequence[AccessToken], last_used: Mapping[str, str] | None = None, *,
+                 state: bool = False) -> list[str]:
+    """A line per token (the description, its state if ``state``, when last used if known, the ID), at most
+    :data:`MAX_LISTED`. The description is the owner's text, shown as inline code."""
+    lines = [_token_line(t, None if last_used is None else last_used[t.id], state) for t in tokens[:MAX_LISTED]]
+    return lines + ([f"- …and {len(tokens) - MAX_LISTED} more"] if len(tokens) > MAX_LISTED else [])
+
+
+def token_list(subject: User | None, tokens: Sequence[AccessToken], used: Mapping[str, int] | None,
+               now_ms: int) -> Reply:
+    """``tokens``: a user's personal access tokens, active ones first: description, active or disabled, when
+    last used (``used`` by token id; None when the caller may not see the owner's sessions), and the ID.
+    Never a token's value: the bot never has it."""
+    if not tokens:
+        return Reply(f"{_has(subject, capital=True)} no personal access tokens.")
+    ordered = sorted(tokens, key=lambda t: not t.is_active)
+    shown = None if used is None else {t.id: _ago(used[t.id], now_ms) if t.id in used else "unknown" for t in tokens}
+    lines = [f"#### {_whose(subject)} personal access tokens ({len(tokens)})", *_token_lines(ordered, shown, state=True),
+             ""]
+    if used is None:
+        lines.append(f"When they were last used is not shown: that comes from {_mention(subject)}'s sessions, "
+                     "which you may not see.")
+    else:
+        lines.append(LAST_USED_NOTE)
+    if subject is not None and subject.deactivated:
+        lines.append(f"@{subject.username} is deactivated: Mattermost refuses these tokens until the account is "
+                     "reactivated.")
+    live = sum(t.is_active for t in tokens)
+    if live:
+        lines.append(f"Disable the active ones with {_command('disable-tokens', subject)}; "
+                     f"sign out everywhere and disable them with {_command('revoke-all', subject, flag='--tokens')}.")
+    return Reply("\n".join(lines))
+
+
+def disable_tokens_preview(subject: User | None, tokens: Sequence[AccessToken], *, buttons: bool = False) -> Reply:
+    """What ``disable-tokens`` would do (the active tokens), and how to confirm (``--yes``, or a button)."""
+    if not tokens:
+        return Reply(f"{_has(subject, capital=True)} no active personal access tokens: nothing to disable.")
+    head = f"**This will disable {_whose_tokens(subject, len(tokens))}:**"
+    command = _command("disable-tokens", subject, flag="--yes")
+    tail = ["", "Each one stops working at once, and its session ends. " + RE_ENABLE_NOTE,
+            f"Confirm below, or run {command}." if buttons else f"To go ahead, run {command}."]
+    confirm = Button(f"Disable {_token_count(len(tokens))}", DisableTokens(_target(subject), confirmed=True), "danger")
+    attachments = (Attachment(buttons=(confirm, Button("Cancel", Cancel()))),) if buttons else ()
+    return Reply(_fit([head, *_token_lines(tokens)], tail), attachments)
+
+
+def _disabling_lines(subject: User | None, disabling: Disabling) -> list[str]:
+    """What disabling tokens did: those disabled, those deleted meanwhile, and where it stopped, if it did."""
+    lines: list[str] = []
+    if disabling.disabled:
+        lines += [f"🔑 Disabled {_whose_tokens(subject, len(disabling.disabled), active=False)}:",
+                  *_token_lines(disabling.disabled)]
+    if disabling.gone:
+        lines.append(f"Already deleted meanwhile: {_token_count(len(disabling.gone))}.")
+    if disabling.stopped_at is not None:
+        token, error = disabling.stopped_at
+        lines.append(f"⚠️ Stopped at {code(token.description, 60)}, which may still work. {_mattermost_trouble(error)}")
+        if disabling.untried:
+            lines += [f"Not tried, so still active ({_token_count(len(disabling.untried))}):",
+                      *_token_lines(disabling.untried)]
+        lines.append(f"See what still works with {_command('tokens', subject)}; running the same command again "
+                     "disables only what is still active.")
+    return lines
+
+
+def tokens_disabled(subject: User | None, disabling: Disabling) -> Reply:
+    """What ``disable-tokens`` did, and nothing more."""
+    lines = _disabling_lines(subject, disabling)
+    if not disabling.disabled and disabling.stopped_at is None:
+        lines.insert(0, "Nothing left to disable.")
+    return Reply(_fit(lines, ["", RE_ENABLE_NOTE] if disabling.disabled else []))
+
+
+def _everything(subject: User | None, sessions: int, tokens: int) -> str:
+    """"sign @alice out of 3 sessions and disable 2 active personal access tokens"."""
+    if not sessions:
+        return f"disable {_whose_tokens(subject, tokens)}"
+    signing_out = f"sign {_mention(subject)} out of {_sessions_of(sessions)}"
+    return signing_out + (f" and disable {_token_count(tokens, active=True)}" if tokens else "")
+
+
+def everything_preview(subject: User | None, sessions: list[Session], tokens: Sequence[AccessToken], now_ms: int,
+                       *, buttons: bool = False) -> Reply:
+    """What ``revoke-all --tokens`` would do: every session and every active token, and how to confirm."""
+    if not sessions and not tokens:
+        return Reply(f"{_has(subject, capital=True)} no active sessions and no active personal access tokens: "
+                     "nothing to sign out.")
+    bullets, more = _bullets(sessions, now_ms)
+    lines = [f"**This will {_everything(subject, len(sessions), len(tokens))}:**"]
+    lines += (["Sessions:", *bullets, *more] if sessions else []) + (["Tokens:", *_token_lines(tokens)] if tokens else [])
+    command = _command("revoke-all", subject, flag="--tokens --yes")
+    tail = [""] + ([SELF_REVOKE_NOTE] if subject is None and sessions else []) + [
+        "Each token stops working at once. " + RE_ENABLE_NOTE,
+        f"Confirm below, or run {command}." if buttons else f"To go ahead, run {command}."]
+    confirm = Button("Sign out and disable tokens", RevokeAll(_target(subject), confirmed=True, tokens=True), "danger")
+    attachments = (Attachment(buttons=(confirm, Button("Cancel", Cancel()))),) if buttons else ()
+    return Reply(_fit(lines, tail), attachments)
+
+
+def everything_signed_out(subject: User | None, sessions: list[Session], disabling: Disabling, now_ms: int) -> Reply:
+    """What ``revoke-all --tokens`` did: the sessions signed out, then the tokens disabled (or where it stopped)."""
+    if sessions:
+        bullets, more = _bullets(sessions, now_ms)
+        head = [f"✅ Signed {_mention(subject)} out of {_count(sessions)}:", *bullets, *more]
+    else:
+        head = [f"✅ {_has(subject, capital=True)} no sessions left."]
+    tail = _disabling_lines(subject, disabling)
+    if not disabling.disabled and disabling.stopped_at is None:
+        tail.append("No active personal access tokens were left to disable.")
+    return Reply(_fit(head, [""] + tail + ([RE_ENABLE_NOTE] if disabling.disabled else [])))
+
+
+# --- everyone ------------------------------------------------------------------------------------
+
+def everyone_preview(code_text: str, window_s: int) -> Reply:
+    """What ``revoke-all --everyone`` would do, and the code to type back to do it (never a button)."""
+    return Reply("\n".join([
+        "**⚠️ This signs every user out of every session**: web, desktop and mobile, on every account, yours "
+        "included (you will have to sign in again here too). It also removes all OAuth access data, so OAuth "
+        "apps must be authorized again. Nobody gets a direct message about it.",
+        "🔑 Personal access tokens and bot tokens are not touched: they keep working, and each one's next use "
+        "opens a new session. To cut a token off, disable it: `/sessions disable-tokens @user`.",
+        "",
+        f"To go ahead, type `/sessions revoke-all --everyone --confirm {code_text}`",
+        f"The code works only for you, for the next {window_s // 60} minutes or so. No button can do this.",
+    ]))
+
+
+def everyone_signed_out() -> Reply:
+    """What ``revoke-all --everyone`` did, and what it did not: tokens."""
+    return Reply("\n".join([
+        "✅ Signed every user out of every session, yours included: you will have to sign in again. OAuth apps "
+        "lost their access and must be authorized again.",
+        TOKEN_LEFT_ALONE_NOTE,
+    ]))
 
 
 # --- everything that ends a command early, in one place -----------------------------------------
@@ -523,6 +729,32 @@ def _refusal(error: Refused) -> str:
             return f"🚫 {target} is this bot's own account, and the bot never signs itself out. {_NOTHING_CHANGED}"
         case Refusal.TARGET_IS_CALLER:
             return f"🚫 Sign yourself out with `/sessions revoke-all --yes`, not in a bulk sign-out. {_NOTHING_CHANGED}"
+        case Refusal.NEEDS_READ_USER_ACCESS_TOKEN:
+            return (
+                "🚫 Listing personal access tokens needs Mattermost's **read_user_access_token** permission, even "
+                f"for your own, and your account doesn't have it. {_NOTHING_CHANGED}"
+            )
+        case Refusal.NEEDS_REVOKE_USER_ACCESS_TOKEN:
+            return (
+                "🚫 Disabling personal access tokens (`disable-tokens`, `revoke-all --tokens`) needs Mattermost's "
+                f"**revoke_user_access_token** permission, which your account doesn't have. {_NOTHING_CHANGED} "
+                "Without `--tokens`, `revoke-all` signs out sessions only, and the tokens keep working."
+            )
+        case Refusal.TARGET_IS_BOT:
+            return (
+                f"🚫 {target} is a bot account. Managing a bot's personal access tokens needs Mattermost's "
+                f"**manage_others_bots** permission, which your account doesn't have. {_NOTHING_CHANGED}"
+            )
+        case Refusal.NEEDS_MANAGE_SYSTEM:
+            return (
+                "🚫 Signing every user out needs Mattermost's **manage_system** permission (system admins), which "
+                f"your account doesn't have. {_NOTHING_CHANGED}"
+            )
+        case Refusal.WRONG_CONFIRMATION_CODE:
+            return (
+                "🚫 That confirmation code is wrong or has expired, so nobody was signed out. Run "
+                "`/sessions revoke-all --everyone` for a fresh code."
+            )
 
 
 def error_message(error: BotError) -> str:
@@ -582,8 +814,18 @@ def _mattermost_trouble(error: BotError) -> str:
                 "Mattermost rejected the sessions bot's access token (it may have been revoked, or the bot "
                 "account deactivated). Please tell your Mattermost admin."
             )
-        case BotLacksPermission(target=target):
-            whose = "this user's" if target is None else f"@{target.username}'s"
+        case BotLacksPermission(doing="revoke_everyone"):
+            return ("Mattermost refused to let the sessions bot sign everyone out: the bot account lacks "
+                    "manage_system. Please tell your Mattermost admin.")
+        case BotLacksPermission(target=target, doing=doing):
+            whose = "your" if target is None and doing else "this user's" if target is None else f"@{target.username}'s"
+            what, needs = {
+                "read_tokens": ("read", "read_user_access_token, and manage_others_bots for bots"),
+                "disable_tokens": ("disable", "revoke_user_access_token, and manage_others_bots for bots"),
+            }.get(doing, ("", ""))
+            if what:
+                return (f"Mattermost refused to let the sessions bot {what} {whose} personal access tokens: the bot "
+                        f"account lacks permission (it needs {needs}). Please tell your Mattermost admin.")
             return (
                 f"Mattermost refused to let the sessions bot manage {whose} sessions: the bot account lacks "
                 "permission (it needs edit_other_users, and manage_system for system admins). Please tell your "
@@ -605,16 +847,28 @@ def internal_error(reference: str) -> str:
 # --- accountability ------------------------------------------------------------------------------
 
 def target_notice(notice: Notice, now_ms: int) -> str:
-    """The direct message a user gets when someone else signed them out."""
+    """The direct message a user gets when someone else signed them out or disabled their tokens."""
     when = _when(notice.at_ms).strftime("%Y-%m-%d at %H:%M UTC")
+    actor = f"@{inert(notice.actor_username, 64)}"
+    if not notice.sessions:
+        lines = [f"🔐 {actor} disabled {_whose_tokens(None, len(notice.tokens), active=False)} on {when}:",
+                 *_token_lines(notice.tokens), ""]
+        lines.append("They no longer work. If you did not expect this, tell your Mattermost admin right away. "
+                     + RE_ENABLE_NOTE)
+        return "\n".join(lines)
     what = f"all {_count(list(notice.sessions))}" if notice.everywhere else _count(list(notice.sessions))
     bullets, more = _bullets(list(notice.sessions), now_ms)
-    lines = [f"🔐 @{inert(notice.actor_username, 64)} signed you out of {what} on {when}:", *bullets, *more, ""]
+    lines = [f"🔐 {actor} signed you out of {what} on {when}:", *bullets, *more, ""]
+    if notice.tokens:
+        lines += [f"{actor} also disabled {_whose_tokens(None, len(notice.tokens), active=False)}, so they no "
+                  "longer work:", *_token_lines(notice.tokens), ""]
     lines.append(
         "You will need to sign in again on those devices. If you did not expect this, tell your Mattermost "
         "admin right away and change your password."
     )
-    if any(s.is_token for s in notice.sessions):
+    if notice.tokens:
+        lines.append(RE_ENABLE_NOTE)
+    elif any(s.is_token for s in notice.sessions):
         lines.append(TOKEN_NOTE)
     return "\n".join(lines)
 
@@ -622,8 +876,12 @@ def target_notice(notice: Notice, now_ms: int) -> str:
 def audit_line(event: AuditEvent) -> str:
     """The short human-readable line posted to the audit channel."""
     name = event.target_username
-    target = inert(name, 300) if name.startswith(("@", "~")) else f"@{inert(name, 64)}" if name else "(nobody)"
+    if name == EVERYONE_TARGET:
+        target = "everyone"
+    else:
+        target = inert(name, 300) if name.startswith(("@", "~")) else f"@{inert(name, 64)}" if name else "(nobody)"
     sessions = f", {len(event.session_ids)} session(s)" if event.session_ids else ""
+    sessions += f", {len(event.token_ids)} token(s) disabled" if event.token_ids else ""
     reason = f" ({inert(event.reason, 80)})" if event.reason else ""
     only = f" · only {event.filter}" if event.filter else ""
     return (

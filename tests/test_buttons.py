@@ -139,3 +139,55 @@ def test_a_bulk_button_naming_an_unknown_kind_of_user_is_forged():
     run = {"do": "revoke-many", "yes": True, "users": [["nickname", "x", "x"]], "channels": []}
     with pytest.raises(ForgedButton):
         ButtonSigner(SECRET).verify(signed_by_hand(run), ALICE_ID)
+
+
+# --- personal access tokens -----------------------------------------------------------------------
+
+from bot.commands import DisableTokens, RevokeEveryone  # noqa: E402
+
+TOKEN_COMMANDS = [
+    DisableTokens(None, confirmed=True),
+    DisableTokens(BOB, confirmed=False),
+    RevokeAll(BOB, confirmed=True, tokens=True),
+    RevokeMany((UserRef("username", "alice", "@alice"),), (ChannelRef("ops", "~ops"),), confirmed=True, tokens=True),
+]
+
+
+@pytest.mark.parametrize("command", TOKEN_COMMANDS, ids=repr)
+def test_token_buttons_survive_signing(command):
+    signer = ButtonSigner(SECRET)
+    assert signer.verify({"signed": signer.sign(ALICE_ID, command)}, ALICE_ID) == command
+
+
+def test_buttons_without_tokens_are_signed_exactly_as_before_tokens_existed():
+    signed = ButtonSigner(SECRET).sign(ALICE_ID, RevokeMany((), (ChannelRef("ops", "~ops"),), confirmed=True))
+    payload = URLSafeTimedSerializer(SECRET, salt="sessions-bot/button/v1").loads(signed)
+    assert payload["run"] == {"do": "revoke-many", "yes": True, "users": [], "channels": [["ops", "~ops"]]}
+
+
+def test_buttons_made_before_tokens_existed_leave_tokens_alone():
+    context = signed_by_hand({"do": "revoke-all", "yes": True, "target": ["b" * 26, "@bob"]})
+    assert ButtonSigner(SECRET).verify(context, ALICE_ID).tokens is False
+
+
+@pytest.mark.parametrize("run", [
+    {"do": "revoke-all", "yes": True, "target": None, "tokens": "yes"},
+    {"do": "revoke-all", "yes": True, "target": None, "tokens": True, "filter": {"platform": ["web"]}},
+    {"do": "revoke-everyone"},
+    {"do": "revoke-everyone", "code": "ABCDEF"},
+], ids=repr)
+def test_contexts_the_bot_never_signs_are_forged(run):
+    with pytest.raises(ForgedButton):
+        ButtonSigner(SECRET).verify(signed_by_hand(run), ALICE_ID)
+
+
+def test_no_button_can_carry_revoke_everyone():
+    with pytest.raises(ValueError):
+        ButtonSigner(SECRET).sign(ALICE_ID, RevokeEveryone("ABCDEF"))
+
+
+def test_audit_record_lists_the_disabled_token_ids():
+    event = AuditEvent("disable-tokens", "ok", "", "a" * 26, "alice", "b" * 26, "bob", (), "c" * 26, "t" * 26, "slash",
+                       token_ids=("k" * 26,))
+    record = json.loads(json.dumps(event.to_record(NOW_MS)))
+    assert record["token_ids"] == ["k" * 26] and record["session_ids"] == []

@@ -318,3 +318,112 @@ def test_the_audit_channel_line_names_the_filter():
     assert render.audit_line(event) == (
         "🔐 @um · revoke-all · @alice · **ok**, 1 session(s) · only sessions inactive for more than 30 days · via slash"
     )
+
+
+# --- personal access tokens and everyone -----------------------------------------------------------
+
+from bot.audit import Disabling, Notice  # noqa: E402
+from bot.commands import DisableTokens  # noqa: E402
+from bot.model import AccessToken  # noqa: E402
+
+BOT_ACCOUNT = User(id="d" * 26, username="deploybot", email="", roles=frozenset(), is_bot=True, deactivated=False)
+
+
+def token(description: str = "ci job", *, active: bool = True, n: int = 0) -> AccessToken:
+    return AccessToken.from_api({"id": f"{n:02d}" + "t" * 24, "token": "SECRET-VALUE", "user_id": "a" * 26,
+                                 "description": description, "is_active": active})
+
+
+def test_the_token_model_keeps_no_value():
+    assert "SECRET-VALUE" not in repr(token())
+
+
+def test_token_list_shows_active_first_with_state_last_use_and_id():
+    used = {token(n=1).id: NOW_MS - 9 * DAY}
+    text = render.token_list(ALICE, [token("old", active=False, n=0), token("calendar", n=1)], used, NOW_MS).text
+    lines = text.splitlines()
+    assert lines[0] == "#### @alice's personal access tokens (2)"
+    assert lines[1] == f"- 🔑 `calendar`: ✅ active, last used 9 days ago, ID `{token(n=1).id}`"
+    assert lines[2] == f"- 🔑 `old`: ⏸️ disabled, last used unknown, ID `{token(n=0).id}`"
+    assert render.LAST_USED_NOTE in text and "`/sessions disable-tokens @alice`" in text
+
+
+def test_token_list_without_permission_to_see_sessions_says_last_use_is_not_shown():
+    text = render.token_list(BOT_ACCOUNT, [token()], None, NOW_MS).text
+    assert "last used" not in text.splitlines()[1] and "is not shown" in text
+
+
+def test_no_tokens_is_said_plainly():
+    assert render.token_list(None, [], {}, NOW_MS).text == "You have no personal access tokens."
+
+
+@pytest.mark.parametrize("evil", ["`x` **b** [l](http://e)", "a\nb", "x" * 500])
+def test_a_token_description_stays_inert_inline_code(evil):
+    line = render.token_list(None, [token(evil)], {}, NOW_MS).text.splitlines()[1]
+    assert line.count("`") == 4 and "\n" not in line and len(line) < 200
+
+
+def test_disable_tokens_preview_lists_what_would_be_disabled_with_a_confirm_button():
+    reply = render.disable_tokens_preview(ALICE, [token("a", n=1), token("b", n=2)], buttons=True)
+    assert reply.text.startswith("**This will disable @alice's 2 active personal access tokens:**")
+    assert "Confirm below, or run `/sessions disable-tokens @alice --yes`." in reply.text
+    confirm, cancel = reply.attachments[0].buttons
+    assert confirm.command == DisableTokens(UserRef("id", ALICE.id, "@alice"), confirmed=True)
+    assert (confirm.label, cancel.label) == ("Disable 2 personal access tokens", "Cancel")
+
+
+def test_a_disabling_that_stopped_says_what_may_still_work():
+    disabling = Disabling(disabled=(token("a", n=1),), stopped_at=(token("b", n=2), UpstreamRejected(500, "x")),
+                          untried=(token("c", n=3),))
+    text = render.tokens_disabled(ALICE, disabling).text
+    assert text.startswith("🔑 Disabled @alice's 1 personal access token:")
+    assert "⚠️ Stopped at `b`, which may still work." in text and "Not tried, so still active (1 personal" in text
+
+
+def test_everything_preview_for_tokens_only_does_not_mention_sessions():
+    text = render.everything_preview(ALICE, [], [token()], NOW_MS).text
+    assert text.startswith("**This will disable @alice's 1 active personal access token:**") and "Sessions:" not in text
+
+
+def test_the_everyone_preview_shows_the_code_and_what_happens_to_tokens_and_no_button():
+    reply = render.everyone_preview("K7PX2M", 600)
+    assert "`/sessions revoke-all --everyone --confirm K7PX2M`" in reply.text and reply.attachments == ()
+    assert "tokens are not touched" in reply.text and "10 minutes" in reply.text
+
+
+def test_a_notice_of_disabled_tokens_alone():
+    text = render.target_notice(Notice("a" * 26, "sysadmin", (), False, NOW_MS, (token("ci"),)), NOW_MS)
+    assert text.startswith("🔐 @sysadmin disabled your 1 personal access token on ") and "`ci`" in text
+
+
+@pytest.mark.parametrize("refusal, phrases", [
+    (Refusal.NEEDS_READ_USER_ACCESS_TOKEN, ["**read_user_access_token**", "even for your own"]),
+    (Refusal.NEEDS_REVOKE_USER_ACCESS_TOKEN, ["**revoke_user_access_token**", "Without `--tokens`"]),
+    (Refusal.TARGET_IS_BOT, ["@deploybot is a bot account", "**manage_others_bots**"]),
+    (Refusal.NEEDS_MANAGE_SYSTEM, ["Signing every user out", "**manage_system**"]),
+    (Refusal.WRONG_CONFIRMATION_CODE, ["wrong or has expired", "`/sessions revoke-all --everyone`"]),
+])
+def test_token_and_everyone_refusals(refusal, phrases):
+    text = render.error_message(Refused(refusal, target=BOT_ACCOUNT))
+    for phrase in phrases:
+        assert phrase in text
+
+
+def test_the_bot_lacking_a_token_permission_says_which():
+    text = render.error_message(BotLacksPermission(ALICE, doing="disable_tokens"))
+    assert "disable @alice's personal access tokens" in text and "revoke_user_access_token" in text
+
+
+def test_the_audit_channel_line_counts_tokens_and_names_everyone():
+    event = AuditEvent("revoke-all", "ok", "", "a" * 26, "um", "b" * 26, "alice", ("s" * 26,), "", "", "slash",
+                       token_ids=("t" * 26,))
+    assert render.audit_line(event) == "🔐 @um · revoke-all · @alice · **ok**, 1 session(s), 1 token(s) disabled · via slash"
+    everyone = AuditEvent("revoke-everyone", "ok", "", "a" * 26, "sa", "", render.EVERYONE_TARGET, (), "", "", "slash")
+    assert render.audit_line(everyone) == "🔐 @sa · revoke-everyone · everyone · **ok** · via slash"
+
+
+def test_usage_names_every_new_command():
+    for phrase in ("`/sessions tokens`", "`/sessions disable-tokens`", "`/sessions revoke-all --tokens`",
+                   "`/sessions revoke-all --everyone`", "read_user_access_token", "revoke_user_access_token",
+                   "manage_others_bots"):
+        assert phrase in render.USAGE
