@@ -35,7 +35,8 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
     api = api or MattermostAPI(settings)
     app.extensions["sessions_bot"] = BotParts(
         api=api,
-        service=SessionsService(api, buttons=settings.bot_public_url is not None),
+        service=SessionsService(api, secret=settings.bot_secret.get_secret_value(),
+                                buttons=settings.bot_public_url is not None),
         effects=Effects(api, notify_targets=settings.notify_targets, audit_channel_id=settings.audit_channel_id),
         signer=ButtonSigner(settings.bot_secret.get_secret_value()),
         action_url=manifest.actions_url(settings.bot_public_url) if settings.bot_public_url else "",

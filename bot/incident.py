@@ -6,6 +6,11 @@ who may not act on others at all is refused before anything is looked up, and a 
 as "no such channel" unless the caller is in it (or holds ``manage_system``), so the bot reveals no
 more than Mattermost would. Targets the caller may not touch are skipped with the reason; the rest
 proceed. Nothing changes before a confirmation, and the confirmation plans again from scratch.
+
+With ``--tokens`` each target's active personal access tokens are disabled too, once their sessions are
+signed out: the caller needs ``revoke_user_access_token`` (refused up front otherwise, rather than doing
+half), and a target whose tokens they may not touch (a bot account, without ``manage_others_bots``) is
+skipped with the reason.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from bot import render
-from bot.audit import AuditEvent, Notice, Result
+from bot.audit import AuditEvent, Disabling, Notice, Result
 from bot.bulk import (CONCURRENCY, BulkPlan, Progress, Skip, Target, TargetResult, count_revoked, milestones,
                       sign_out_all)
 from bot.commands import ChannelRef, RevokeMany, UserRef
@@ -23,9 +28,10 @@ from bot.errors import BotError, ChannelNotFound, Refused, TargetDeactivated, To
 from bot.filters import SessionFilter
 from bot.invocation import Invocation
 from bot.mattermost import MattermostAPI
-from bot.model import Channel, User, is_id
-from bot.permissions import MANAGE_SYSTEM, Action, Caller, Refusal, refusal_for
+from bot.model import AccessToken, Channel, User, is_id
+from bot.permissions import MANAGE_SYSTEM, Action, Caller, Refusal, TokenAction, refusal_for, token_gate, token_refusal
 from bot.replies import Reply
+from bot.tokens import active, disable_all, read_tokens
 
 #: The most members read from the channels of one command (a bigger crowd is refused, not truncated).
 MAX_CHANNEL_MEMBERS = 2000
@@ -34,6 +40,8 @@ PROGRESS_UPDATES = 2
 
 #: Tells the person waiting how far it has come (through response_url, or an ephemeral post after a click).
 ProgressReport = Callable[[str], None]
+#: Each target's active personal access tokens, by user id (``--tokens`` only).
+TokensByUser = dict[str, tuple[AccessToken, ...]]
 
 
 class People(Protocol):
@@ -71,8 +79,9 @@ class IncidentService:
 
     # --- planning ------------------------------------------------------------------------------
 
-    def plan(self, caller: Caller, command: RevokeMany, team_id: str) -> BulkPlan:
-        """Everyone named, each checked against the caller's rights, with the sessions to end."""
+    def plan(self, caller: Caller, command: RevokeMany, team_id: str) -> tuple[BulkPlan, TokensByUser]:
+        """Everyone named, each checked against the caller's rights, with the sessions to end (and, with
+        ``--tokens``, the tokens to disable)."""
         skipped: list[Skip] = []
         named: dict[str, User] = {}
         for ref in command.users:
@@ -93,14 +102,16 @@ class IncidentService:
         allowed = []
         bot_user_id = self._api.bot_user_id
         for user in named.values():
-            reason = self._left_out(caller, user, bot_user_id)
+            reason = self._left_out(caller, user, bot_user_id, command.tokens)
             if reason is None:
                 allowed.append(user)
             else:
                 skipped.append(Skip("@" + user.username, reason))
         targets = self._selections(allowed, command.filter)
-        chosen = tuple(target for target in targets if target.sessions)
-        return BulkPlan(chosen, tuple(skipped), command.filter, len(targets) - len(chosen))
+        tokens = self._tokens(allowed) if command.tokens else {}
+        chosen = tuple(target for target in targets if target.sessions or tokens.get(target.user.id))
+        return (BulkPlan(chosen, tuple(skipped), command.filter, len(targets) - len(chosen)),
+                {target.user.id: tokens[target.user.id] for target in chosen if tokens.get(target.user.id)})
 
     def _members(self, caller: Caller, ref: ChannelRef, team_id: str) -> list[User]:
         """The users in the channel ``ref`` names; ``ChannelNotFound`` when the caller may not see it."""
@@ -130,11 +141,14 @@ class IncidentService:
         raise ChannelNotFound(ref)
 
     @staticmethod
-    def _left_out(caller: Caller, user: User, bot_user_id: str) -> BotError | None:
-        """Why ``user`` is not signed out by this caller, or None when they will be."""
+    def _left_out(caller: Caller, user: User, bot_user_id: str, tokens: bool) -> BotError | None:
+        """Why ``user`` is not signed out by this caller (nor their tokens disabled, with ``tokens``), or None
+        when they will be."""
         if user.id == caller.id:
             return Refused(Refusal.TARGET_IS_CALLER, target=user)
         refusal = refusal_for(caller, user, Action.REVOKE, bot_user_id)
+        if refusal is None and tokens:
+            refusal = token_refusal(caller, user, TokenAction.DISABLE, bot_user_id)
         if refusal is not None:
             return Refused(refusal, target=user)
         if user.deactivated:
@@ -153,6 +167,14 @@ class IncidentService:
         with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="plan") as pool:
             return list(pool.map(select, users))
 
+    def _tokens(self, users: list[User]) -> TokensByUser:
+        """Each user's active personal access tokens (read ``CONCURRENCY`` at a time)."""
+        def read(user: User) -> tuple[str, tuple[AccessToken, ...]]:
+            return user.id, active(read_tokens(self._api, user.id, user))
+
+        with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="plan") as pool:
+            return dict(pool.map(read, users))
+
     # --- the command ----------------------------------------------------------------------------
 
     def handle(self, invocation: Invocation, command: RevokeMany, report: ProgressReport | None = None) -> BulkOutcome:
@@ -161,12 +183,16 @@ class IncidentService:
             caller = self._people.caller_of(invocation.caller_id)
             if not caller.may_act_on_others:
                 raise Refused(Refusal.NEEDS_EDIT_OTHER_USERS, target=None)
-            plan = self.plan(caller, command, invocation.team_id)
+            gate = token_gate(caller, TokenAction.DISABLE) if command.tokens else None
+            if gate is not None:  # rather than sign everyone out and leave their tokens working
+                raise Refused(gate, target=None)
+            plan, tokens = self.plan(caller, command, invocation.team_id)
             if not command.confirmed or not plan.targets:
-                reply = render.bulk_preview(command, plan, buttons=self._buttons)
+                reply = render.bulk_preview(command, plan, tokens if command.tokens else None, buttons=self._buttons)
                 result = "preview" if not command.confirmed else "ok"
-                return self._outcome(invocation, command, reply, plan, [], result)
+                return self._outcome(invocation, command, reply, plan, [], {}, result)
             results = self._sign_out(plan, report)
+            disabled = self._disable(results, tokens)
         except BotError as error:
             refused = isinstance(error, Refused)
             summary_event = self._event(invocation, "revoke-many", "refused" if refused else "failed",
@@ -174,9 +200,9 @@ class IncidentService:
                                         "", _named(command), (), command.filter)
             return BulkOutcome(Reply(render.error_message(error)), False, (summary_event,), (), summary_event.result,
                                summary_event.reason)
-        failed = any(result.error is not None for result in results)
-        return self._outcome(invocation, command, render.bulk_done(plan, results), plan, results,
-                             "failed" if failed else "ok")
+        failed = any(failure(result, disabled) is not None for result in results)
+        reply = render.bulk_done(plan, results, disabled if command.tokens else None)
+        return self._outcome(invocation, command, reply, plan, results, disabled, "failed" if failed else "ok")
 
     def _sign_out(self, plan: BulkPlan, report: ProgressReport | None) -> list[TargetResult]:
         marks = milestones(len(plan.targets), PROGRESS_UPDATES)
@@ -187,30 +213,41 @@ class IncidentService:
 
         return sign_out_all(self._api, plan.targets, on_progress=heard)
 
+    def _disable(self, results: list[TargetResult], tokens: TokensByUser) -> dict[str, Disabling]:
+        """``--tokens``: disable the tokens of every target whose sessions were signed out (a target whose
+        sign-out failed keeps them, and is reported failed: running the command again picks them up)."""
+        owners = {r.user.id: (r.user, tokens[r.user.id]) for r in results if r.error is None and r.user.id in tokens}
+        return disable_all(self._api, owners) if owners else {}
+
     def _outcome(self, invocation: Invocation, command: RevokeMany, reply: Reply, plan: BulkPlan,
-                 results: list[TargetResult], result: Result) -> BulkOutcome:
+                 results: list[TargetResult], disabled: dict[str, Disabling], result: Result) -> BulkOutcome:
         """One audit line per target touched, then the summary; a notice for each user signed out of something."""
+        none = Disabling()
+        errors = {r.user.id: failure(r, disabled) for r in results}
         per_target = tuple(
-            self._event(invocation, "revoke-all", "failed" if r.error else "ok", type(r.error).__name__ if r.error else "",
-                        r.user.id, r.user.username, tuple(s.id for s in r.revoked), command.filter)
+            self._event(invocation, "revoke-all", "failed" if errors[r.user.id] else "ok",
+                        type(errors[r.user.id]).__name__ if errors[r.user.id] else "", r.user.id, r.user.username,
+                        tuple(s.id for s in r.revoked), command.filter,
+                        tuple(t.id for t in disabled.get(r.user.id, none).disabled))
             for r in results)
-        summary_event = self._event(invocation, "revoke-many", result, summary(plan, results) if results else
+        summary_event = self._event(invocation, "revoke-many", result, summary(plan, results, disabled) if results else
                                     f"{len(plan.targets)} users, {plan.sessions} sessions, {len(plan.skipped)} skipped",
                                     "", _named(command), (), command.filter)
         now_ms = self._now_ms()
-        notices = tuple(Notice(r.user.id, invocation.caller_username, r.revoked, plan.filter.is_empty, now_ms)
-                        for r in results if r.revoked)
+        notices = tuple(Notice(r.user.id, invocation.caller_username, r.revoked, plan.filter.is_empty, now_ms,
+                               disabled.get(r.user.id, none).disabled)
+                        for r in results if r.revoked or disabled.get(r.user.id, none).disabled)
         return BulkOutcome(reply, result != "failed", (*per_target, summary_event), notices, result,
                            summary_event.reason)
 
     @staticmethod
     def _event(invocation: Invocation, action: str, result: Result, reason: str, target_id: str, target_name: str,
-               session_ids: tuple[str, ...], wanted: SessionFilter) -> AuditEvent:
+               session_ids: tuple[str, ...], wanted: SessionFilter, token_ids: tuple[str, ...] = ()) -> AuditEvent:
         return AuditEvent(action=action, result=result, reason=reason, actor_id=invocation.caller_id,
                           actor_username=invocation.caller_username, target_id=target_id,
                           target_username=target_name, session_ids=session_ids, channel_id=invocation.channel_id,
                           team_id=invocation.team_id, via=invocation.via,
-                          filter="" if wanted.is_empty else wanted.describe())
+                          filter="" if wanted.is_empty else wanted.describe(), token_ids=token_ids)
 
 
 def _named(command: RevokeMany) -> str:
@@ -218,8 +255,16 @@ def _named(command: RevokeMany) -> str:
     return " ".join(["@" + ref.value for ref in command.users] + ["~" + ref.value for ref in command.channels])
 
 
-def summary(plan: BulkPlan, results: list[TargetResult]) -> str:
-    """The audit summary's reason: how many were signed out, skipped and failed."""
-    failed = sum(result.error is not None for result in results)
-    return (f"{len(results) - failed} signed out ({count_revoked(results)} sessions), "
+def failure(result: TargetResult, disabled: dict[str, Disabling]) -> BotError | None:
+    """What went wrong for one target: signing their sessions out, or else disabling their tokens."""
+    stopped = disabled[result.user.id].stopped_at if result.user.id in disabled else None
+    return result.error or (stopped[1] if stopped else None)
+
+
+def summary(plan: BulkPlan, results: list[TargetResult], disabled: dict[str, Disabling] | None = None) -> str:
+    """The audit summary's reason: how many were signed out, skipped and failed (and tokens disabled)."""
+    disabled = disabled or {}
+    failed = sum(failure(result, disabled) is not None for result in results)
+    tokens = f", {sum(len(d.disabled) for d in disabled.values())} tokens disabled" if disabled else ""
+    return (f"{len(results) - failed} signed out ({count_revoked(results)} sessions{tokens}), "
             f"{len(plan.skipped)} skipped, {failed} failed")

@@ -8,6 +8,9 @@ they are matched against the target's own session list, and only that list's ids
 
 A filtered ``revoke-all`` never calls ``revoke/all``, which would also end sessions outside the filter:
 it selects afresh from the target's current list and signs the chosen sessions out one at a time.
+
+Personal access tokens (``bot.tokens``) and signing everyone out (``bot.everyone``) go through the same
+order: their permission is checked on the caller before the bot uses its token.
 """
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ from typing import Callable, Iterator, Literal
 from bot import render
 from bot.audit import AuditEvent, Notice, Result, Revocation
 from bot.bulk import patiently
-from bot.commands import Cancel, Command, Help, ListSessions, RevokeAll, RevokeMany, RevokeSession, UserRef
+from bot.commands import (Cancel, Command, DisableTokens, Help, ListSessions, ListTokens, RevokeAll, RevokeEveryone,
+                          RevokeMany, RevokeSession, UserRef)
 from bot.errors import (
     AmbiguousSession,
     BotError,
@@ -32,12 +36,14 @@ from bot.errors import (
     UserNotFound,
 )
 from bot.filters import Selection, SessionFilter
+from bot.everyone import ConfirmationCodes, EveryoneService
 from bot.incident import IncidentService, ProgressReport
 from bot.invocation import Invocation
 from bot.mattermost import MattermostAPI
-from bot.model import Session, User, by_recent_activity, matching
-from bot.permissions import Action, Caller, Refusal, permissions_of, refusal_for
+from bot.model import AccessToken, Session, User, by_recent_activity, matching
+from bot.permissions import Action, Caller, Refusal, TokenAction, permissions_of, refusal_for, token_gate, token_refusal
 from bot.replies import Reply
+from bot.tokens import TokensService, active, disable_each, read_tokens
 
 
 @contextmanager
@@ -79,6 +85,8 @@ class _Trace:
     reason: str = ""
     revoked: tuple[Session, ...] = field(default=())
     filter: str = ""  # the description of the command's filter, if it has one
+    disabled: tuple[AccessToken, ...] = ()  # personal access tokens disabled
+    everyone: bool = False  # the command concerns every user (``revoke-all --everyone``)
 
 
 def _trace_for(command: Command) -> _Trace:
@@ -89,6 +97,12 @@ def _trace_for(command: Command) -> _Trace:
             return _Trace("revoke", changes=True, ref=ref)
         case RevokeAll(target=ref, confirmed=confirmed, filter=wanted):
             return _Trace("revoke-all", changes=confirmed, ref=ref, filter=_described(wanted))
+        case ListTokens(target=ref):
+            return _Trace("tokens", changes=False, ref=ref)
+        case DisableTokens(target=ref, confirmed=confirmed):
+            return _Trace("disable-tokens", changes=confirmed, ref=ref)
+        case RevokeEveryone():
+            return _Trace("revoke-everyone", changes=True, everyone=True)  # previews and refusals too
     return _Trace(type(command).__name__.lower(), changes=False)
 
 
@@ -99,11 +113,15 @@ def _described(wanted: SessionFilter) -> str:
 class SessionsService:
     """The bot's behaviour, independent of HTTP: ``handle(invocation, command)`` → an Outcome."""
 
-    def __init__(self, api: MattermostAPI, *, buttons: bool = False, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, api: MattermostAPI, *, secret: str, buttons: bool = False,
+                 clock: Callable[[], float] = time.time) -> None:
+        """``secret`` (``BOT_SECRET``) keys the typed confirmation of ``revoke-all --everyone``."""
         self._api = api
         self._buttons = buttons
         self._clock = clock
         self._incident = IncidentService(api, self, buttons=buttons, clock=clock)
+        self._tokens = TokensService(api, self, buttons=buttons, clock=clock)
+        self._everyone = EveryoneService(api, ConfirmationCodes(secret, clock=clock))
 
     def handle(self, invocation: Invocation, command: Command, report: ProgressReport | None = None) -> Outcome:
         """Run ``command`` for the caller; every BotError becomes its message, and the outcome is audited.
@@ -149,6 +167,15 @@ class SessionsService:
                 trace.revoked = (session,)
                 remaining = [s for s in sessions if s.id != session.id]
                 return render.revoked_one(subject, session, remaining, self._now_ms(), buttons=self._buttons)
+            case ListTokens() | DisableTokens():
+                return self._tokens.run(caller_id, command, trace)
+            case RevokeEveryone(code=typed):
+                reply, done = self._everyone.run(self.caller_of(caller_id), typed)
+                trace.result = "ok" if done else "preview"
+                return reply
+            case RevokeAll(target=ref, confirmed=confirmed, tokens=True):
+                subject = self._target(caller_id, ref, Action.REVOKE, trace, TokenAction.DISABLE)
+                return self._sign_out_everything(caller_id, subject, confirmed, trace)
             case RevokeAll(target=ref, confirmed=confirmed, filter=wanted):
                 subject = self._target(caller_id, ref, Action.REVOKE, trace)
                 sessions = self._sessions(caller_id, subject)
@@ -165,6 +192,26 @@ class SessionsService:
                 trace.revoked = tuple(sessions)
                 return render.revoked_all(subject, sessions, self._now_ms())
         raise AssertionError(f"unhandled command {command!r}")
+
+    def _sign_out_everything(self, caller_id: str, subject: User | None, confirmed: bool, trace: _Trace) -> Reply:
+        """``revoke-all --tokens``: preview every session and active token, or sign every session out and then
+        disable every token (its next use would otherwise open a new session)."""
+        user_id = _target_id(caller_id, subject)
+        sessions = self._sessions(caller_id, subject)
+        tokens = active(read_tokens(self._api, user_id, subject))
+        now_ms = self._now_ms()
+        if not confirmed or not (sessions or tokens):
+            trace.result = "ok" if confirmed else "preview"
+            return render.everything_preview(subject, sessions, tokens, now_ms, buttons=self._buttons)
+        trace.session_ids = tuple(s.id for s in sessions)
+        with _meaning({403: BotLacksPermission(subject)}):
+            self._api.revoke_all_sessions(user_id)
+        trace.revoked = tuple(sessions)
+        disabling = disable_each(self._api, tokens, subject)
+        trace.disabled = disabling.disabled
+        if disabling.stopped_at is not None:
+            trace.result, trace.reason = "failed", type(disabling.stopped_at[1]).__name__
+        return render.everything_signed_out(subject, sessions, disabling, now_ms)
 
     def _revoke_selected(self, caller_id: str, subject: User | None, selection: Selection, confirmed: bool,
                          now_ms: int, trace: _Trace) -> Reply:
@@ -201,18 +248,26 @@ class SessionsService:
         with _meaning({400: SessionAlreadyGone(session), 403: BotLacksPermission(subject)}):
             self._api.revoke_session(user_id, session.id)
 
-    def _target(self, caller_id: str, ref: UserRef | None, action: Action, trace: _Trace) -> User | None:
-        """``_subject``, remembered in the trace."""
-        trace.target = self._subject(caller_id, ref, action)
+    def _target(self, caller_id: str, ref: UserRef | None, action: Action, trace: _Trace,
+                tokens: TokenAction | None = None) -> User | None:
+        """``checked``'s target, remembered in the trace."""
+        trace.target = self.checked(caller_id, ref, action, tokens)[1]
         trace.resolved = True
         return trace.target
 
+    def sessions_of(self, caller_id: str, subject: User | None) -> list[Session]:
+        """The target's sessions (the caller's for None), read with the bot's token once permission is settled."""
+        return self._sessions(caller_id, subject)
+
     def _audit_event(self, invocation: Invocation, trace: _Trace) -> AuditEvent | None:
-        """Changes are always audited; reads only when they concern someone else (refusals included)."""
-        if not (trace.changes or trace.target is not None or (trace.ref is not None and trace.result != "ok")):
+        """Changes and refusals are always audited; reads only when they concern someone else."""
+        if not (trace.changes or trace.target is not None or trace.result == "refused"
+                or (trace.ref is not None and trace.result != "ok")):
             return None
         target = trace.target
-        if target is not None:
+        if trace.everyone:
+            target_id, target_username = "", render.EVERYONE_TARGET
+        elif target is not None:
             target_id, target_username = target.id, target.username
         elif trace.resolved or trace.ref is None:
             target_id, target_username = invocation.caller_id, invocation.caller_username
@@ -231,40 +286,56 @@ class SessionsService:
             team_id=invocation.team_id,
             via=invocation.via,
             filter=trace.filter,
+            token_ids=tuple(t.id for t in trace.disabled),
         )
 
     def _notice(self, invocation: Invocation, trace: _Trace) -> Notice | None:
-        """A notice for the target when someone else signed them out of something."""
-        if not trace.revoked or trace.target is None:
+        """A notice for the target when someone else signed them out of something or disabled their tokens."""
+        if not (trace.revoked or trace.disabled) or trace.target is None:
             return None
         everywhere = trace.action == "revoke-all" and not trace.filter
-        return Notice(trace.target.id, invocation.caller_username, trace.revoked, everywhere, self._now_ms())
+        return Notice(trace.target.id, invocation.caller_username, trace.revoked, everywhere, self._now_ms(),
+                      trace.disabled)
 
     # --- who is the target, and may the caller act on them ------------------------------------
 
-    def _subject(self, caller_id: str, ref: UserRef | None, action: Action) -> User | None:
-        """The target user, or None for the caller themselves; raises when the caller may not act."""
+    def checked(self, caller_id: str, ref: UserRef | None, action: Action | None,
+                tokens: TokenAction | None) -> tuple[Caller | None, User | None]:
+        """The caller (None when not needed: acting on their own sessions) and the target (None: the caller);
+        raises when the caller may not do ``action`` to the target's sessions, or ``tokens`` to their tokens.
+
+        Mattermost checks a token permission before it even loads the target, and so does this, for the
+        caller's own tokens too. A deactivated target is refused for sessions (they have none), not for tokens.
+        """
+        caller = None
+        if tokens is not None:
+            caller = self.caller_of(caller_id)
+            gate = token_gate(caller, tokens)
+            if gate is not None:
+                raise Refused(gate, target=None, ref=ref)
         if ref is None or (ref.kind == "id" and ref.value == caller_id):
-            return self._self(caller_id, action)
-        caller = self.caller_of(caller_id)
+            return caller, self._self(caller_id, action, tokens)
+        caller = caller or self.caller_of(caller_id)
         if _names(ref, caller):
-            return self._self(caller_id, action)
+            return caller, self._self(caller_id, action, tokens)
         if not caller.may_act_on_others:
             raise Refused(Refusal.NEEDS_EDIT_OTHER_USERS, target=None, ref=ref)
         target = self.resolve(ref)
         if target.id == caller_id:
-            return self._self(caller_id, action)
-        bot_user_id = self._api.bot_user_id if action is Action.REVOKE else None
-        refusal = refusal_for(caller, target, action, bot_user_id)
+            return caller, self._self(caller_id, action, tokens)
+        changes = action is Action.REVOKE or tokens is TokenAction.DISABLE
+        bot_user_id = self._api.bot_user_id if changes else None
+        refusal = ((refusal_for(caller, target, action, bot_user_id) if action is not None else None)
+                   or (token_refusal(caller, target, tokens, bot_user_id) if tokens is not None else None))
         if refusal is not None:
             raise Refused(refusal, target=target)
-        if target.deactivated:
+        if target.deactivated and action is not None:
             raise TargetDeactivated(target)
-        return target
+        return caller, target
 
-    def _self(self, caller_id: str, action: Action) -> None:
+    def _self(self, caller_id: str, action: Action | None, tokens: TokenAction | None = None) -> None:
         """Acting on yourself is always allowed, except that the bot never signs itself out."""
-        if action is Action.REVOKE and caller_id == self._api.bot_user_id:
+        if (action is Action.REVOKE or tokens is TokenAction.DISABLE) and caller_id == self._api.bot_user_id:
             raise Refused(Refusal.TARGET_IS_THIS_BOT, target=None)
         return None
 

@@ -201,7 +201,7 @@ def test_replicas_sharing_a_redis_share_each_users_count(redis_url):
 def wired_app(settings, limiter: RevokeLimiter) -> Flask:
     """The bot's two routes reduced to their core, with the limit where slash.py and clicks.py are to call it."""
     app = Flask(__name__)
-    service = SessionsService(MattermostAPI(settings))
+    service = SessionsService(MattermostAPI(settings), secret=settings.bot_secret.get_secret_value())
     signer = ButtonSigner(settings.bot_secret.get_secret_value())
 
     @app.post("/slash/sessions")
