@@ -58,8 +58,10 @@ def test_the_repository_manifest_is_valid_and_describes_sessions(manifest: Manif
     assert manifest.url_path == "/slash/sessions" and manifest.actions_path == "/actions"
     assert manifest.auto_complete and manifest.auto_complete_hint.startswith("[list")
     assert manifest.bot_username == "sessionsbot" and "system_admin" in manifest.expected_roles
-    assert [p.name for p in manifest.permissions] == ["edit_other_users", "manage_system", "create_post_ephemeral"]
-    assert [p.only_with_buttons for p in manifest.permissions] == [False, False, True]
+    assert [p.name for p in manifest.permissions] == ["edit_other_users", "manage_system", "create_post_ephemeral",
+                                                      "read_user_access_token", "revoke_user_access_token",
+                                                      "manage_others_bots"]
+    assert [p.only_with_buttons for p in manifest.permissions] == [False, False, True, False, False, False]
 
 
 def test_the_manifest_is_found_relative_to_the_package() -> None:

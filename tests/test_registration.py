@@ -29,6 +29,8 @@ from tests.support.settings import bot_settings
 
 PUBLIC_URL = "https://sessions-bot.example.com"
 COMMAND_URL = PUBLIC_URL + "/slash/sessions"
+#: check's lines: Mattermost answers, the token works, one per permission of the manifest, then the teams.
+FIRST_TEAM_LINE = 2 + len(load_manifest().permissions)
 FIX_PERMISSION = "give @sessionsbot a role that grants it, e.g. System Admin: mmctl roles system-admin sessionsbot"
 
 
@@ -161,7 +163,7 @@ def test_a_bot_in_no_team_is_told_to_join_one(manifest, mattermost, world):
 
     assert str(caught.value) == ("the bot is a member of no team: add @sessionsbot to the teams that should have "
                                  "/sessions")
-    assert lines[5:] == [CheckLine(False, "the bot is a member of a team",
+    assert lines[FIRST_TEAM_LINE:] == [CheckLine(False, "the bot is a member of a team",
                                    "add @sessionsbot to every team that should have /sessions")]
     assert all_commands(world) == []
     # Mattermost answers this with a broken body ("[" then its no-channels error), a departure from its own API
@@ -306,8 +308,9 @@ def test_check_names_each_permission_a_plain_user_bot_lacks(api, manifest, matte
         CheckLine(False, "the bot holds manage_system, to act on system admins' sessions", FIX_PERMISSION),
         ephemeral,
     ]
-    assert lines[5].what == "the bot can manage slash commands on team acme" and not lines[5].ok
-    assert "manage_slash_commands" in lines[5].fix and len(lines) == 6
+    assert all(not line.ok for line in lines[5:FIRST_TEAM_LINE])  # the token permissions: system_admin only
+    assert lines[FIRST_TEAM_LINE].what == "the bot can manage slash commands on team acme" and not lines[FIRST_TEAM_LINE].ok
+    assert "manage_slash_commands" in lines[FIRST_TEAM_LINE].fix and len(lines) == FIRST_TEAM_LINE + 1
     assert (f"✗ the bot holds manage_system, to act on system admins' sessions — {FIX_PERMISSION}"
             in format_check(lines).splitlines())
 
@@ -317,7 +320,7 @@ def test_check_when_the_command_is_not_registered_says_to_install_it(api, manife
 
     fix = "run: sessions-bot install --team acme"
     assert all(line.ok for line in lines[:5])
-    assert lines[5:] == [CheckLine(False, "/sessions on team acme is registered", fix)]
+    assert lines[FIRST_TEAM_LINE:] == [CheckLine(False, "/sessions on team acme is registered", fix)]
     assert format_check(lines).splitlines()[-1] == f"✗ /sessions on team acme is registered — {fix}"
 
 
@@ -328,7 +331,7 @@ def test_check_when_the_command_points_at_another_url_says_install_updates_it(ap
 
     fix = ("it points at https://old-host.example.com/slash/sessions; "
            "run: sessions-bot install --team acme (updates it in place)")
-    assert lines[5:] == [CheckLine(False, f"/sessions on team acme points at {COMMAND_URL}", fix),
+    assert lines[FIRST_TEAM_LINE:] == [CheckLine(False, f"/sessions on team acme points at {COMMAND_URL}", fix),
                          CheckLine(True, "the token of /sessions on team acme is in SLASH_COMMAND_TOKENS")]
     assert f"✗ /sessions on team acme points at {COMMAND_URL} — {fix}" in format_check(lines)
 
@@ -339,9 +342,9 @@ def test_check_when_the_command_drifted_names_the_fields(api, manifest, mattermo
 
     lines = run_check(api, manifest, mattermost, tokens=(token,))
 
-    assert lines[5] == CheckLine(False, "/sessions on team acme matches the manifest",
+    assert lines[FIRST_TEAM_LINE] == CheckLine(False, "/sessions on team acme matches the manifest",
                                  "it differs in description, auto_complete; run: sessions-bot install --team acme")
-    assert lines[6].ok
+    assert lines[FIRST_TEAM_LINE + 1].ok
 
 
 def test_check_when_the_token_is_not_configured_says_where_to_get_it(api, manifest, mattermost):
@@ -349,10 +352,10 @@ def test_check_when_the_token_is_not_configured_says_where_to_get_it(api, manife
 
     lines = run_check(api, manifest, mattermost, tokens=("sometokenofanotherteam0000",))
 
-    assert lines[5] == CheckLine(True, f"/sessions on team acme is registered and points at {COMMAND_URL}")
+    assert lines[FIRST_TEAM_LINE] == CheckLine(True, f"/sessions on team acme is registered and points at {COMMAND_URL}")
     fix = "add the token that `sessions-bot install --team acme` prints"
-    assert lines[6] == CheckLine(False, "the token of /sessions on team acme is in SLASH_COMMAND_TOKENS", fix)
-    assert format_check(lines).splitlines()[-1] == f"✗ {lines[6].what} — {fix}"
+    assert lines[FIRST_TEAM_LINE + 1] == CheckLine(False, "the token of /sessions on team acme is in SLASH_COMMAND_TOKENS", fix)
+    assert format_check(lines).splitlines()[-1] == f"✗ {lines[FIRST_TEAM_LINE + 1].what} — {fix}"
 
 
 @pytest.mark.parametrize("public_url", [PUBLIC_URL, None], ids=["public url", "no public url"])
@@ -386,7 +389,7 @@ def test_check_of_a_team_the_bot_cannot_see_fails_that_line_only(api, manifest, 
     lines = run_check(api, manifest, mattermost, teams=("no-such-team",))
 
     assert all(line.ok for line in lines[:5])
-    assert lines[5:] == [CheckLine(False, "/sessions can be looked up on the bot's teams",
+    assert lines[FIRST_TEAM_LINE:] == [CheckLine(False, "/sessions can be looked up on the bot's teams",
                                    "Mattermost has no team 'no-such-team' that the bot can see: use the team's name "
                                    "as in its URL (or its id), and make sure the bot is a member")]
 
