@@ -97,6 +97,13 @@ class RevokeEveryone:
 
 
 @dataclass(frozen=True)
+class ListStale:
+    """List the members of the caller's team whose sessions include some inactive for longer than ``inactive``."""
+
+    inactive: Duration = field(default_factory=lambda: Duration(30, "d"))
+
+
+@dataclass(frozen=True)
 class Help:
     """Show usage; ``problem`` says what was not understood (None for plain ``help``)."""
 
@@ -108,7 +115,7 @@ class Cancel:
     """Dismiss a confirmation; only ever comes from a button, never from typed text."""
 
 
-Command = (ListSessions | RevokeSession | RevokeAll | RevokeMany | ListTokens | DisableTokens | RevokeEveryone | Help
+Command = (ListSessions | ListStale | RevokeSession | RevokeAll | RevokeMany | ListTokens | DisableTokens | RevokeEveryone | Help
            | Cancel)
 
 
@@ -123,6 +130,7 @@ _TOKENS_VERBS = frozenset({"tokens"})
 _DISABLE_TOKENS_VERBS = frozenset({"disable-tokens"})
 _YES_FLAGS = frozenset({"--yes", "-y"})
 _TOKENS, _EVERYONE, _CONFIRM = "--tokens", "--everyone", "--confirm"
+_STALE = "--stale"
 _CODE = re.compile(r"[A-Za-z0-9]{1,32}")
 _CALLER = frozenset({"me", "@me"})
 _PLATFORM, _OLDER_THAN, _INACTIVE = "--platform", "--older-than", "--inactive"
@@ -176,9 +184,22 @@ def parse(text: str) -> Command:
     return Help(problem=f"I don't know the command {code(verb)}.")
 
 
-def _parse_list(args: list[str]) -> ListSessions:
+def _parse_list(args: list[str]) -> ListSessions | ListStale:
+    stale = [i for i, token in enumerate(args) if _option_parts(token)[0] == _STALE]
+    if stale:
+        return _parse_stale(args, stale[0])
     arguments = _arguments(args, yes_allowed=False, filters_allowed=True)
     return ListSessions(target=arguments.target, filter=arguments.filter())
+
+
+def _parse_stale(args: list[str], at: int) -> ListStale:
+    """``list --stale [30d]`` (or ``--stale=30d``): the whole team, so no user and no other option."""
+    _, equals, inline = _option_parts(args[at])
+    rest = args[:at] + args[at + 1:]
+    value = inline if equals else (rest.pop(at) if at < len(rest) and not rest[at].startswith(("-", "@")) else "")
+    if rest:
+        raise _Problem(f"`{_STALE}` looks at your whole team: it takes a duration (e.g. `30d`), nothing else.")
+    return ListStale(_duration(_STALE, value)) if value else ListStale()
 
 
 def _parse_revoke(args: list[str]) -> RevokeSession:
@@ -369,6 +390,8 @@ def _option_problem(token: str) -> _Problem:
         return _Problem(f"`{option}` only applies to `list` and `revoke-all`.")
     if option == _CONFIRM:
         return _Problem("`--confirm` only applies to `revoke-all --everyone`.")
+    if option == _STALE:
+        return _Problem("`--stale` only applies to `list`.")
     if option in (_TOKENS, _EVERYONE) and not equals:
         return _Problem(f"`{option}` only applies to `revoke-all`.")
     return _Problem(f"I don't know the option {code(token)}.")

@@ -37,6 +37,7 @@ from bot.markdown import code, inert
 from bot.model import AccessToken, DeviceKind, Session, User, by_recent_activity, shown_ids
 from bot.permissions import Refusal
 from bot.replies import Attachment, Button, Reply
+from bot.stale import StaleReport
 
 #: Mattermost rejects posts over 16383 runes (§5); stay well below it.
 MAX_MESSAGE_CHARS = 15000
@@ -413,6 +414,38 @@ CANCELLED = Reply("Cancelled: nothing was signed out.")
 
 def _count(sessions: list[Session]) -> str:
     return f"{len(sessions)} session{'' if len(sessions) == 1 else 's'}"
+
+
+# --- stale sessions across the team ---------------------------------------------------------------
+
+#: Users named in the suggested ``revoke-all`` after a stale list.
+MAX_SUGGESTED = 10
+
+
+def stale_list(report: StaleReport, now_ms: int) -> Reply:
+    """``list --stale``: who in the team has sessions unused for longer than asked, the most stale first,
+    and a command that would sign exactly those sessions out."""
+    wanted = SessionFilter(inactive=report.inactive)
+    head = f"#### Stale sessions in this team ({wanted.describe()})"
+    if not report.users:
+        lines = [head, f"None of the {report.checked} members checked has any."]
+    else:
+        lines = [head, f"{len(report.users)} of the {report.checked} members checked:"]
+        lines += _named_lines([
+            f"- {_mention(entry.user)}: {len(entry.stale)} of {_sessions_of(entry.total)}, the oldest last used "
+            f"{_ago(entry.stale[-1].last_activity_ms, now_ms)}" for entry in report.users])
+    tail = []
+    if report.not_allowed:
+        tail.append(f"{_users(report.not_allowed)} not checked: their sessions need **manage_system**.")
+    if report.more_members:
+        tail.append(f"The team has more members than the {report.checked + report.not_allowed} read (the first "
+                    "by username); name users or a channel to look further.")
+    if report.users:
+        names = [f"@{entry.user.username}" for entry in report.users[:MAX_SUGGESTED]]
+        suggestion = " ".join(["/sessions revoke-all", *names, wanted.options()])
+        more = f" (the first {MAX_SUGGESTED})" if len(report.users) > MAX_SUGGESTED else ""
+        tail.append(f"To sign out just these sessions{more}: {code(suggestion, 800)}")
+    return Reply(_fit(lines, [""] + tail if tail else []))
 
 
 # --- bulk sign-outs ------------------------------------------------------------------------------

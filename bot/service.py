@@ -22,7 +22,7 @@ from typing import Callable, Iterator, Literal
 from bot import render
 from bot.audit import AuditEvent, Notice, Result, Revocation
 from bot.bulk import patiently
-from bot.commands import (Cancel, Command, DisableTokens, Help, ListSessions, ListTokens, RevokeAll, RevokeEveryone,
+from bot.commands import (Cancel, Command, DisableTokens, Help, ListSessions, ListStale, ListTokens, RevokeAll, RevokeEveryone,
                           RevokeMany, RevokeSession, UserRef)
 from bot.errors import (
     AmbiguousSession,
@@ -38,6 +38,7 @@ from bot.errors import (
 from bot.filters import Selection, SessionFilter
 from bot.everyone import ConfirmationCodes, EveryoneService
 from bot.incident import IncidentService, ProgressReport
+from bot.stale import find_stale
 from bot.invocation import Invocation
 from bot.mattermost import MattermostAPI
 from bot.model import AccessToken, Session, User, by_recent_activity, matching
@@ -131,6 +132,8 @@ class SessionsService:
             *details, summary = bulk.audits
             return Outcome(bulk.reply, bulk.ok, summary, bulk.notices, "revoke-many", bulk.result, bulk.reason,
                            tuple(details))
+        if isinstance(command, ListStale):
+            return self._stale(invocation, command)
         trace = _trace_for(command)
         try:
             reply = self._run(invocation.caller_id, command, trace)
@@ -145,6 +148,26 @@ class SessionsService:
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
+
+    def _stale(self, invocation: Invocation, command: ListStale) -> Outcome:
+        """``list --stale``: for callers who may act on others, the team members with long-unused sessions;
+        audited, as every read of other users' sessions is."""
+        try:
+            caller = self.caller_of(invocation.caller_id)
+            if not caller.may_act_on_others:
+                raise Refused(Refusal.NEEDS_EDIT_OTHER_USERS, target=None)
+            report = find_stale(self._api, caller, invocation.team_id, command.inactive, self._now_ms())
+            reply, ok, result, reason = render.stale_list(report, self._now_ms()), True, "ok", ""
+        except BotError as error:
+            refused = isinstance(error, Refused)
+            reply, ok = Reply(render.error_message(error)), False
+            result = "refused" if refused else "failed"
+            reason = error.reason.name.lower() if isinstance(error, Refused) else type(error).__name__
+        audit = AuditEvent(action="list-stale", result=result, reason=reason, actor_id=invocation.caller_id,
+                           actor_username=invocation.caller_username, target_id="", target_username="(team)",
+                           session_ids=(), channel_id=invocation.channel_id, team_id=invocation.team_id,
+                           via=invocation.via, filter=SessionFilter(inactive=command.inactive).describe())
+        return Outcome(reply, ok, audit, (), "list-stale", result, reason)
 
     def _run(self, caller_id: str, command: Command, trace: _Trace) -> Reply:
         match command:

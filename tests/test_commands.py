@@ -5,7 +5,7 @@ import unicodedata
 
 import pytest
 
-from bot.commands import ChannelRef, Help, ListSessions, RevokeAll, RevokeMany, RevokeSession, UserRef, parse
+from bot.commands import ChannelRef, Help, ListSessions, ListStale, RevokeAll, RevokeMany, RevokeSession, UserRef, parse
 from bot.filters import Duration, Platform, SessionFilter
 
 SESSION_ID = "k7w3p9x2m4q8r1t5y6u0z3a9bc"  # 26 characters, like a real Mattermost id
@@ -728,3 +728,21 @@ def test_revoke_everyone(text: str, expected: RevokeEveryone) -> None:
 ])
 def test_revoke_everyone_problems(text: str, start: str) -> None:
     assert problem_of(text).startswith(start)
+
+
+@pytest.mark.parametrize(("text", "days"), [("list --stale", 30), ("ls --stale 7d", 7), ("list --STALE=14d", 14)])
+def test_list_stale_looks_at_the_team_with_a_default_of_30_days(text: str, days: int) -> None:
+    assert parse(text) == ListStale(Duration(days, "d"))
+
+
+@pytest.mark.parametrize("text", ["list --stale @alice", "list @alice --stale", "list --stale 7d --inactive 3d"])
+def test_list_stale_takes_nothing_but_a_duration(text: str) -> None:
+    assert problem_of(text) == "`--stale` looks at your whole team: it takes a duration (e.g. `30d`), nothing else."
+
+
+def test_a_stale_duration_is_checked_like_every_duration() -> None:
+    assert problem_of("list --stale 0d") == "`--stale` needs a duration above zero, not `0d`."
+
+
+def test_stale_only_applies_to_list() -> None:
+    assert problem_of("revoke-all --stale") == "`--stale` only applies to `list`."

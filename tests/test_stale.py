@@ -54,3 +54,36 @@ def test_the_cost_is_bounded_by_reading_at_most_max_members(world, api, monkeypa
     assert report.more_members and report.checked <= 12
     session_reads = [e for e in world.exchanges if e.path.endswith("/sessions")]
     assert len(session_reads) == report.checked
+
+
+# --- /sessions list --stale, end to end -------------------------------------------------------------
+
+def test_an_admin_sees_who_has_stale_sessions_and_a_command_to_end_exactly_those(slash, world):
+    make_stale(world, "alice", 40)
+    text = slash("sysadmin", "list --stale 30d").visible_text
+    assert text.startswith("#### Stale sessions in this team (sessions inactive for more than 30 days)")
+    make_stale(world, "bob", 50)
+    make_stale(world, "bob", 60)
+    text = slash("sysadmin", "list --stale 30d").visible_text
+    assert "2 of the " in text and "members checked:\n- @bob: 2 of 4 sessions, the oldest last used 2 months ago" in text
+    assert "- @alice: 1 of 5 sessions" in text
+    assert "To sign out just these sessions: `/sessions revoke-all @bob @alice --inactive 30d`" in text
+
+
+def test_a_team_with_nothing_stale_says_so(slash, world):
+    assert "None of the " in slash("sysadmin", "list --stale 1000d").visible_text
+
+
+def test_a_plain_user_is_refused_before_any_member_is_read(slash, world):
+    text = slash("bob", "list --stale").visible_text
+    assert "**edit_other_users**" in text
+    assert not any("in_team" in e.query for e in world.exchanges)
+
+
+def test_looking_at_the_team_is_audited(slash, world, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    slash("sysadmin", "list --stale 7d")
+    [record] = [r.audit for r in caplog.records if r.name == "bot.audit"]
+    assert (record["action"], record["result"], record["target_username"]) == ("list-stale", "ok", "(team)")
