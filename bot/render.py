@@ -92,7 +92,8 @@ as @username, username, email address or user ID: `/sessions list @alice`, \
 A system admin's sessions need **manage_system**. \
 Filters work for another user too: `/sessions revoke-all @alice --platform mobile`, \
 and so do `tokens @alice` and `disable-tokens @alice` (a bot's tokens need **manage_others_bots**). \
-Name several users and ~channels to sign them all out: `/sessions revoke-all @bob ~incident --tokens`. \
+Name several users and ~channels to sign them all out: `/sessions revoke-all @bob ~incident --tokens`; \
+`/sessions list --stale 30d` finds who in the team has sessions idle that long. \
 With **manage_system**, `/sessions revoke-all --everyone` signs out every user; type back the code it shows."""
 
 #: How an audit record names the target of ``revoke-all --everyone``.
