@@ -23,6 +23,7 @@ from bot.sandbox import SlashResult, World, buttons_of, click_button, run_slash_
 from bot.sandbox.background import BackgroundServer
 from bot.slash import Handoff, hook_id
 from tests.support.settings import COMMAND_TOKEN, bot_settings
+from tests.support.waiting import eventually
 
 T = TypeVar("T")
 BUDGET_S = 0.2
@@ -33,17 +34,6 @@ HOOK_CALLS = r"^/hooks/commands/"
 
 def uid(world: World, username: str) -> str:
     return world.user_by_username(username)["id"]
-
-
-def eventually(find: Callable[[], T | None], what: str, within_s: float = 10.0) -> T:
-    """Poll ``find`` until it returns something, or fail after ``within_s``."""
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        found = find()
-        if found:
-            return found
-        time.sleep(0.02)
-    pytest.fail(f"no {what} within {within_s} s")
 
 
 def late_reply(world: World, username: str, still_working: SlashResult) -> dict[str, Any]:

@@ -10,6 +10,7 @@ import pytest
 
 from bot.sandbox import buttons_of, click_button, run_slash_command
 from tests.support.settings import COMMAND_TOKEN
+from tests.support.waiting import eventually
 
 
 def uid(world, username: str) -> str:
@@ -110,16 +111,6 @@ def test_the_confirm_button_signs_out_the_same_targets(make_bot, world, incident
 
 
 # --- an incident channel of 500 users ----------------------------------------------------------
-
-def eventually(find: Callable[[], Any], within_s: float = 20.0) -> Any:
-    deadline = time.monotonic() + within_s
-    while time.monotonic() < deadline:
-        found = find()
-        if found:
-            return found
-        time.sleep(0.05)
-    pytest.fail(f"nothing within {within_s} s")
-
 
 @pytest.fixture
 def crowd(world) -> list[dict]:
