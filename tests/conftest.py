@@ -1,15 +1,24 @@
 """Fixtures: the Mattermost stand-in and the real bot, each serving real HTTP on loopback."""
 from __future__ import annotations
 
+import os
 from typing import Any, Callable, Iterator
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from bot.app import create_app
 from bot.sandbox import SandboxServer, SlashResult, World, run_slash_command
 from bot.sandbox.background import BackgroundServer
 from tests.support.contract import ContractUnavailable, assert_exchanges_match_contract, load_contract
 from tests.support.settings import COMMAND_TOKEN, bot_settings
+
+# Generated cases: no per-example deadline (loopback HTTP is noisy on a 2-core machine), examples drawn
+# from a fixed seed so CI is reproducible; HYPOTHESIS_PROFILE=deep explores more and differently.
+settings.register_profile("ci", deadline=None, derandomize=True, print_blob=True,
+                          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+settings.register_profile("deep", parent=settings.get_profile("ci"), derandomize=False, max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture
