@@ -55,9 +55,9 @@ def gunicorn_bot(world, mattermost) -> Iterator[str]:
         deadline = time.monotonic() + 20
         while True:
             try:
-                if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                if requests.get(url + "/healthz", timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             assert process.poll() is None, process.stdout.read()
             assert time.monotonic() < deadline, "gunicorn did not start in 20 s"
@@ -110,9 +110,9 @@ def test_sigterm_lets_an_in_flight_command_finish(world, mattermost):
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                requests.get(url + "/healthz", timeout=1)
+                requests.get(url + "/healthz", timeout=5)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.1)
         world.faults.add(r"/sessions$", delay_s=1.5, times=1)  # Mattermost is slow for this one command
         with ThreadPoolExecutor(1) as pool:
