@@ -185,9 +185,8 @@ class SessionsService:
                 subject = self._target(caller_id, ref, Action.REVOKE, trace)
                 sessions = self._sessions(caller_id, subject)
                 session = self._pick(sessions, prefix, subject)
-                trace.session_ids = (session.id,)
                 self._revoke(_target_id(caller_id, subject), session, subject)
-                trace.revoked = (session,)
+                trace.revoked, trace.session_ids = (session,), (session.id,)  # only once it is done
                 remaining = [s for s in sessions if s.id != session.id]
                 return render.revoked_one(subject, session, remaining, self._now_ms(), buttons=self._buttons)
             case ListTokens() | DisableTokens():
@@ -209,10 +208,9 @@ class SessionsService:
                 if not confirmed or not sessions:
                     trace.result = "ok" if confirmed else "preview"
                     return render.revoke_all_preview(subject, sessions, self._now_ms(), buttons=self._buttons)
-                trace.session_ids = tuple(s.id for s in sessions)
                 with _meaning({403: BotLacksPermission(subject)}):
                     self._api.revoke_all_sessions(_target_id(caller_id, subject))
-                trace.revoked = tuple(sessions)
+                trace.revoked, trace.session_ids = tuple(sessions), tuple(s.id for s in sessions)
                 return render.revoked_all(subject, sessions, self._now_ms())
         raise AssertionError(f"unhandled command {command!r}")
 
@@ -226,10 +224,9 @@ class SessionsService:
         if not confirmed or not (sessions or tokens):
             trace.result = "ok" if confirmed else "preview"
             return render.everything_preview(subject, sessions, tokens, now_ms, buttons=self._buttons)
-        trace.session_ids = tuple(s.id for s in sessions)
         with _meaning({403: BotLacksPermission(subject)}):
             self._api.revoke_all_sessions(user_id)
-        trace.revoked = tuple(sessions)
+        trace.revoked, trace.session_ids = tuple(sessions), tuple(s.id for s in sessions)
         disabling = disable_each(self._api, tokens, subject)
         trace.disabled = disabling.disabled
         if disabling.stopped_at is not None:
