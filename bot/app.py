@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from flask import Flask
+from flask import Flask, abort, request
 from werkzeug.exceptions import HTTPException
 
 from bot import clicks, health, metrics, slash
@@ -22,6 +22,18 @@ from bot.service import SessionsService
 MAX_REQUEST_BYTES = 64 * 1024
 
 
+def refuse_oversized_chunked_body() -> None:
+    """413 for a body sent without a length (``Transfer-Encoding: chunked``) that reaches ``MAX_REQUEST_BYTES``.
+
+    Werkzeug enforces ``MAX_CONTENT_LENGTH`` against ``Content-Length`` only; a chunked body is silently cut at
+    the limit, and the form or JSON parsed from what is left (dropping, say, a second ``token`` field). Mattermost
+    always sends a length, so such a body is simply refused, as one with a length over the limit is.
+    """
+    if request.content_length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        if len(request.get_data(cache=True)) >= MAX_REQUEST_BYTES:
+            abort(413)
+
+
 def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = None,
                manifest: Manifest | None = None) -> Flask:
     """Build the bot's Flask app; settings are read from the environment and the manifest from
@@ -29,8 +41,12 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
     settings = settings or load_settings()
     manifest = manifest or load_manifest()
     configure_logging(settings.log_level)
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # no files to serve: no /static/<path> route
+    # Exactly the paths registered, nothing "cleaned up": merging slashes answers `//x` with a redirect whose
+    # host Werkzeug takes from the request's Host header.
+    app.url_map.merge_slashes = False
     init_request_ids(app)
+    app.before_request(refuse_oversized_chunked_body)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, SLASH_COMMAND_TOKENS=settings.slash_command_tokens)
     api = api or MattermostAPI(settings)
     app.extensions["sessions_bot"] = BotParts(

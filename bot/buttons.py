@@ -123,19 +123,21 @@ class ButtonSigner:
     def verify(self, context: object, clicker_id: str) -> Command:
         """The command a click may run; raises ForgedButton, ExpiredButton or ForeignButton."""
         signed = context.get("signed") if isinstance(context, dict) else None
-        if not isinstance(signed, str):
-            raise ForgedButton()
+        if not isinstance(signed, str) or not signed.isascii():  # what the bot signs is URL-safe ASCII; JSON
+            raise ForgedButton()                                  # can carry anything, "\ud800" included
         try:
             payload = self._serializer.loads(signed, max_age=self.max_age_s)
         except SignatureExpired:
             raise ExpiredButton(self.max_age_s) from None
         except BadSignature:
             raise ForgedButton() from None
+        if not isinstance(payload, dict):
+            raise ForgedButton()
         if payload.get("for") != clicker_id:
             raise ForeignButton()
         try:
             return _decode(payload["run"])
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError):
             raise ForgedButton() from None
 
 

@@ -63,8 +63,10 @@ def _presented_tokens() -> list[str]:
 
 
 def plain_error(error: HTTPException) -> Response:
-    """HTTP errors as one short line of text: the status, never a detail or an HTML page."""
-    return Response(f"{error.code} {error.name}\n", status=error.code, mimetype="text/plain")
+    """HTTP errors as one short line of text: the status, never a detail or an HTML page. The error's own
+    headers are kept (a 405 must say ``Allow``)."""
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+    return Response(f"{error.code} {error.name}\n", status=error.code, headers=headers, mimetype="text/plain")
 
 
 def run(invocation: Invocation, command: Command, report: ProgressReport | None = None) -> Outcome:
@@ -260,6 +262,6 @@ def unexpected(error: Exception, respond: Callable[[str], Response]) -> Response
 def blueprint(path: str) -> Blueprint:
     """The slash command endpoint, served at ``path`` (the manifest's ``url_path``)."""
     routes = Blueprint("slash", __name__)
-    routes.add_url_rule(path, view_func=sessions_command, methods=["POST"])
+    routes.add_url_rule(path, view_func=sessions_command, methods=["POST"], provide_automatic_options=False)
     routes.register_error_handler(Exception, lambda error: unexpected(error, ephemeral))
     return routes
