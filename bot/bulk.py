@@ -71,12 +71,15 @@ class Skip:
 @dataclass(frozen=True)
 class BulkPlan:
     """Who will be signed out of what (``targets``), who is left out (``skipped``), and how many of the
-    users in reach have nothing the filter selects (``untouched``)."""
+    users in reach have nothing the filter selects (``untouched``). ``unread`` are users in reach whose
+    sessions (or tokens) Mattermost would not give: when the command is carried out they count as failed,
+    and nothing of theirs is touched."""
 
     targets: tuple[Target, ...]
     skipped: tuple[Skip, ...]
     filter: SessionFilter
     untouched: int
+    unread: tuple[TargetResult, ...] = ()
 
     @property
     def sessions(self) -> int:

@@ -11,6 +11,10 @@ With ``--tokens`` each target's active personal access tokens are disabled too, 
 signed out: the caller needs ``revoke_user_access_token`` (refused up front otherwise, rather than doing
 half), and a target whose tokens they may not touch (a bot account, without ``manage_others_bots``) is
 skipped with the reason.
+
+Reading a target's sessions or tokens waits out Mattermost's rate limit (429), as signing out does; any other
+failure to read them is that target's alone: a preview lists them as left out with the reason, and carried out
+they count as failed, with nothing of theirs touched, while everyone else proceeds.
 """
 from __future__ import annotations
 
@@ -22,7 +26,7 @@ from typing import Callable, Protocol
 from bot import render
 from bot.audit import AuditEvent, Disabling, Notice, Result
 from bot.bulk import (CONCURRENCY, BulkPlan, Progress, Skip, Target, TargetResult, count_revoked, milestones,
-                      sign_out_all)
+                      patiently, sign_out_all)
 from bot.commands import ChannelRef, RevokeMany, UserRef
 from bot.errors import BotError, ChannelNotFound, Refused, TargetDeactivated, TooManyMembers, UpstreamRejected
 from bot.filters import SessionFilter
@@ -107,21 +111,29 @@ class IncidentService:
                 allowed.append(user)
             else:
                 skipped.append(Skip("@" + user.username, reason))
-        targets = self._selections(allowed, command.filter)
-        tokens = self._tokens(allowed) if command.tokens else {}
+        targets, unread = self._selections(allowed, command.filter)
+        tokens: TokensByUser = {}
+        if command.tokens:  # a user whose tokens cannot be read is not signed out either: never half done
+            tokens, unreadable_tokens = self._tokens([target.user for target in targets])
+            unread.update(unreadable_tokens)
+            targets = [target for target in targets if target.user.id not in unreadable_tokens]
         chosen = tuple(target for target in targets if target.sessions or tokens.get(target.user.id))
-        return (BulkPlan(chosen, tuple(skipped), command.filter, len(targets) - len(chosen)),
+        unreadable = [user for user in allowed if user.id in unread]
+        if not command.confirmed:  # a preview lists them with the others left out; carried out, they failed
+            skipped += [Skip("@" + user.username, unread[user.id]) for user in unreadable]
+        failed = () if not command.confirmed else tuple(TargetResult(user, (), unread[user.id]) for user in unreadable)
+        return (BulkPlan(chosen, tuple(skipped), command.filter, len(targets) - len(chosen), failed),
                 {target.user.id: tokens[target.user.id] for target in chosen if tokens.get(target.user.id)})
 
     def _members(self, caller: Caller, ref: ChannelRef, team_id: str) -> list[User]:
         """The users in the channel ``ref`` names; ``ChannelNotFound`` when the caller may not see it."""
         channel = self._channel(ref, team_id)
-        member_ids = self._api.channel_member_ids(channel.id, MAX_CHANNEL_MEMBERS + 1)
+        member_ids = patiently(lambda: self._api.channel_member_ids(channel.id, MAX_CHANNEL_MEMBERS + 1))
         if channel.private and caller.id not in member_ids and MANAGE_SYSTEM not in caller.permissions:
             raise ChannelNotFound(ref)
         if len(member_ids) > MAX_CHANNEL_MEMBERS:
             raise TooManyMembers(ref, MAX_CHANNEL_MEMBERS)
-        return self._api.users_by_ids(member_ids)
+        return patiently(lambda: self._api.users_by_ids(member_ids))
 
     def _channel(self, ref: ChannelRef, team_id: str) -> Channel:
         lookups: list[Callable[[], Channel]] = []
@@ -155,25 +167,37 @@ class IncidentService:
             return TargetDeactivated(user)
         return None
 
-    def _selections(self, users: list[User], wanted: SessionFilter) -> list[Target]:
-        """Each user's sessions (read ``CONCURRENCY`` at a time), narrowed by the filter."""
+    def _selections(self, users: list[User], wanted: SessionFilter) -> tuple[list[Target], dict[str, BotError]]:
+        """Each user's sessions (read ``CONCURRENCY`` at a time, a 429 waited out), narrowed by the filter; and
+        why Mattermost would not give them, by user id, for the users it would not."""
         now_ms = self._now_ms()
 
-        def select(user: User) -> Target:
-            sessions = self._api.sessions(user.id)
+        def select(user: User) -> Target | BotError:
+            try:
+                sessions = patiently(lambda: self._api.sessions(user.id))
+            except BotError as error:  # that user's trouble, not the others'
+                return error
             chosen = sessions if wanted.is_empty else list(wanted.select(sessions, now_ms).chosen)
             return Target(user, tuple(chosen), everything=wanted.is_empty)
 
         with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="plan") as pool:
-            return list(pool.map(select, users))
+            selected = list(pool.map(select, users))
+        return ([target for target in selected if isinstance(target, Target)],
+                {user.id: error for user, error in zip(users, selected) if isinstance(error, BotError)})
 
-    def _tokens(self, users: list[User]) -> TokensByUser:
-        """Each user's active personal access tokens (read ``CONCURRENCY`` at a time)."""
-        def read(user: User) -> tuple[str, tuple[AccessToken, ...]]:
-            return user.id, active(read_tokens(self._api, user.id, user))
+    def _tokens(self, users: list[User]) -> tuple[TokensByUser, dict[str, BotError]]:
+        """Each user's active personal access tokens (read ``CONCURRENCY`` at a time, a 429 waited out); and why
+        Mattermost would not give them, by user id, for the users it would not."""
+        def read(user: User) -> tuple[AccessToken, ...] | BotError:
+            try:
+                return active(patiently(lambda: read_tokens(self._api, user.id, user)))
+            except BotError as error:
+                return error
 
         with ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="plan") as pool:
-            return dict(pool.map(read, users))
+            found = list(pool.map(read, users))
+        return ({user.id: tokens for user, tokens in zip(users, found) if not isinstance(tokens, BotError)},
+                {user.id: error for user, error in zip(users, found) if isinstance(error, BotError)})
 
     # --- the command ----------------------------------------------------------------------------
 
@@ -187,11 +211,11 @@ class IncidentService:
             if gate is not None:  # rather than sign everyone out and leave their tokens working
                 raise Refused(gate, target=None)
             plan, tokens = self.plan(caller, command, invocation.team_id)
-            if not command.confirmed or not plan.targets:
+            if not command.confirmed or not (plan.targets or plan.unread):
                 reply = render.bulk_preview(command, plan, tokens if command.tokens else None, buttons=self._buttons)
                 result = "preview" if not command.confirmed else "ok"
                 return self._outcome(invocation, command, reply, plan, [], {}, result)
-            results = self._sign_out(plan, report)
+            results = self._sign_out(plan, report) + list(plan.unread)
             disabled = self._disable(results, tokens)
         except BotError as error:
             refused = isinstance(error, Refused)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from bot.bulk import CONCURRENCY
+from bot.bulk import CONCURRENCY, patiently
 from bot.filters import Duration, SessionFilter
 from bot.mattermost import MattermostAPI
 from bot.model import Session, User, by_recent_activity
@@ -43,14 +43,14 @@ class StaleReport:
 def find_stale(api: MattermostAPI, caller: Caller, team_id: str, inactive: Duration, now_ms: int) -> StaleReport:
     """The caller's team members whose sessions include some inactive for longer than ``inactive``,
     most stale sessions first."""
-    members = api.team_users(team_id, MAX_MEMBERS + 1)
+    members = patiently(lambda: api.team_users(team_id, MAX_MEMBERS + 1))
     more = len(members) > MAX_MEMBERS
     members = [m for m in members[:MAX_MEMBERS] if not m.deactivated]
     allowed = [m for m in members if refusal_for(caller, m, Action.LIST, None) is None]
     wanted = SessionFilter(inactive=inactive)
 
     def check(user: User) -> StaleUser:
-        sessions = api.sessions(user.id)
+        sessions = patiently(lambda: api.sessions(user.id))
         stale = tuple(by_recent_activity(wanted.select(sessions, now_ms).chosen))
         return StaleUser(user, stale, len(sessions))
 
