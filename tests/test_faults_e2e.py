@@ -303,6 +303,55 @@ def test_a_bulk_target_the_rate_limiter_never_lets_through_fails_alone(world, bo
     assert by_target["@alice @bob"][0] == "failed"
 
 
+# --- a bulk sign-out's reads: one target's trouble is that target's alone ---------------------------------
+
+def test_a_429_while_a_bulk_sign_out_reads_a_targets_sessions_is_waited_out(world, bot, caplog):
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    world.faults.rate_limit(_sessions_path("bob")(world), times=1, method="GET", retry_after_s=1)
+    text = type_(world, bot, "usermanager", "revoke-all @alice @bob --yes").visible_text
+    assert text.startswith("✅ Signed 2 users out of") and "⚠️" not in text
+    assert session_ids(world, "alice") == session_ids(world, "bob") == set()
+    assert [r["result"] for r in audit_records(caplog)] == ["ok", "ok", "ok"]
+
+
+@pytest.mark.parametrize("flags", ["", " --tokens"])
+def test_a_bulk_target_whose_sessions_or_tokens_cannot_be_read_fails_alone(world, bot, caplog, flags):
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    what = "tokens" if flags else "sessions"
+    world.faults.add(rf"^/api/v4/users/{uid(world, 'bob')}/{what}$", method="GET", status=500)
+    bobs = session_ids(world, "bob")
+    preview = type_(world, bot, "sysadmin", f"revoke-all @alice @bob{flags}").visible_text
+    assert preview.startswith("**This will sign 1 user out of") and "- `@bob`: Mattermost answered" in preview
+    text = type_(world, bot, "sysadmin", f"revoke-all @alice @bob{flags} --yes").visible_text
+    assert text.startswith("✅ Signed 1 user out of") and "**⚠️ Failed for 1 user**" in text and "HTTP 500" in text
+    assert session_ids(world, "alice") == set() and session_ids(world, "bob") == bobs  # bob: not even half done
+    assert all(t["is_active"] for t in world.access_tokens_of("bob"))
+    records = audit_records(caplog)
+    by_target = {r["target_username"]: (r["action"], r["result"], r["reason"], r["session_ids"])
+                 for r in records if r["result"] != "preview"}
+    assert by_target["bob"] == ("revoke-all", "failed", "UpstreamRejected", [])
+    assert by_target["alice"][:2] == ("revoke-all", "ok")
+    assert by_target["@alice @bob"][:2] == ("revoke-many", "failed")
+    assert by_target["@alice @bob"][2].endswith("1 failed")
+    assert_claims_hold(world, records)
+
+
+def test_a_bulk_sign_out_where_no_target_can_be_read_fails_and_claims_nothing(world, bot, caplog):
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    world.faults.add(r"^/api/v4/users/\w+/sessions$", method="GET", status=500)
+    text = type_(world, bot, "usermanager", "revoke-all @alice @bob --yes").visible_text
+    assert "✅" not in text and "**⚠️ Failed for 2 users**" in text and "Nothing to sign out" not in text
+    assert len(session_ids(world, "alice")) == 4 and len(session_ids(world, "bob")) == 2
+    summary = [r for r in audit_records(caplog) if r["action"] == "revoke-many"]
+    assert [r["result"] for r in summary] == ["failed"]
+
+
+def test_a_429_while_list_stale_reads_a_members_sessions_is_waited_out(world, bot):
+    world.faults.rate_limit(_sessions_path("bob")(world), times=1, method="GET", retry_after_s=1)
+    text = type_(world, bot, "sysadmin", "list --stale 7d").visible_text
+    assert "⚠️" not in text and "@bob" in text  # bob's Android session has been idle for 16 days
+
+
 # --- a session signed out between the list and the click ------------------------------------------
 
 def test_a_session_signed_out_elsewhere_after_the_list_is_not_found_when_clicked(world, bot, caplog):
