@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Callable
 
 import pytest
 import requests
 
+from bot.everyone import CODE_WINDOW_S, confirmation_code
 from bot.sandbox import SlashResult, World, buttons_of, click_button, run_slash_command
 from bot.sandbox.background import BackgroundServer
-from tests.support.settings import COMMAND_TOKEN
+from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
 from tests.support.waiting import eventually
 
 TIMEOUT_S = 0.3
@@ -113,6 +115,14 @@ def _desktop_and_mobile(world: World) -> set[str]:
         ("Desktop App", "Mobile App"))}
 
 
+def _code(world: World, username: str) -> str:
+    return confirmation_code(BOT_SECRET, uid(world, username), int(time.time()) // CODE_WINDOW_S)
+
+
+def _everyones_sessions(world: World) -> set[str]:
+    return {s["id"] for u in world.users() if not u["is_bot"] for s in world.sessions_of(u["id"])}
+
+
 SCENARIOS = {
     "list": Scenario("usermanager", lambda w: "list @alice", "GET", _sessions_path("alice"), "list", "alice",
                      lambda w: session_ids(w, "alice")),
@@ -144,6 +154,9 @@ SCENARIOS = {
     "bulk": Scenario("usermanager", lambda w: "revoke-all @alice @bob --yes", "POST", _sessions_path("bob", "/revoke/all"),
                      "revoke-all", "bob", lambda w: session_ids(w, "bob"), patient=True, partial=True,
                      reads_answer=False),
+    "revoke-all --everyone": Scenario("sysadmin", lambda w: f"revoke-all --everyone --confirm {_code(w, 'sysadmin')}",
+                                      "POST", lambda w: r"^/api/v4/users/sessions/revoke/all$", "revoke-everyone",
+                                      "(everyone)", _everyones_sessions, reads_answer=False),
     "button revoke": Scenario("alice", lambda w: "list", "POST", _sessions_path("alice", "/revoke"), "revoke", "alice",
                               lambda w: session_ids(w, "alice"), click=True, reads_answer=False),
 }
@@ -187,7 +200,8 @@ def assert_claims_hold(world: World, records: list[dict]) -> None:
 
 def assert_healthy(world: World, bot: BackgroundServer) -> None:
     assert requests.get(bot.url + "/healthz", timeout=5).json() == {"status": "ok"}
-    assert type_(world, bot, "otheradmin", "list").visible_text.startswith("#### Your sessions (1)")
+    listed = type_(world, bot, "otheradmin", "list").visible_text or ""
+    assert listed.startswith(("#### Your sessions (1)", "You have no active sessions")), listed  # (after everyone)
 
 
 def bot_errors(caplog) -> list[logging.LogRecord]:
@@ -301,6 +315,30 @@ def test_a_bulk_target_the_rate_limiter_never_lets_through_fails_alone(world, bo
     by_target = {r["target_username"]: (r["result"], r["reason"]) for r in audit_records(caplog)}
     assert by_target["alice"] == ("ok", "") and by_target["bob"] == ("failed", "UpstreamRejected")
     assert by_target["@alice @bob"][0] == "failed"
+
+
+# --- a failure in a command that outlasted the reply budget -----------------------------------------
+
+def test_a_bulk_failure_reported_late_through_response_url_is_as_honest(world, make_bot, caplog):
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    bot = make_bot(mattermost_timeout_s=TIMEOUT_S, reply_budget_s=0.1)
+    world.faults.add(_sessions_path("bob", "/revoke/all")(world), method="POST", status=500)  # first match wins
+    world.faults.add(r"/sessions/revoke/all$", method="POST", delay_s=0.2)  # alice's: past the budget
+    shown = type_(world, bot, "usermanager", "revoke-all @alice @bob --yes")
+    assert shown.visible_text.startswith("⏳ Still working")
+
+    def late() -> list[str]:
+        posts = world.ephemeral_posts_for(uid(world, "usermanager"))
+        ids = [post["id"] for post in posts]
+        return [post["message"] for post in posts[ids.index(shown.post_id) + 1:] if post["message"].startswith("✅")]
+
+    [text] = eventually(late, "the late result")
+    assert text.startswith("✅ Signed 1 user out of") and "**⚠️ Failed for 1 user**" in text and "HTTP 500" in text
+    records = audit_records(caplog)
+    assert {(r["target_username"], r["result"]) for r in records} == {
+        ("alice", "ok"), ("bob", "failed"), ("@alice @bob", "failed")}
+    assert_claims_hold(world, records)
+    assert len(session_ids(world, "bob")) == 2
 
 
 # --- a bulk sign-out's reads: one target's trouble is that target's alone ---------------------------------
