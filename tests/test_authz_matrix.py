@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
@@ -32,6 +33,7 @@ import requests
 from bot.app import create_app
 from bot.buttons import ButtonSigner
 from bot.commands import Command, DisableTokens, RevokeAll, RevokeSession, UserRef
+from bot.everyone import CODE_WINDOW_S, confirmation_code
 from bot.sandbox import SandboxServer, World, run_slash_command, send_action
 from bot.sandbox.background import BackgroundServer
 from bot.sandbox.roles import REVOKE_USER_ACCESS_TOKEN
@@ -298,6 +300,7 @@ class Env:
     actions_url: str
     pristine: dict[str, Any]
     decided: dict[tuple[str, str], frozenset[str]]
+    mattermost_url: str
 
 
 @pytest.fixture(scope="module")
@@ -312,7 +315,8 @@ def env() -> Iterator[Env]:
             decided = ask_mattermost(world, mattermost.url)
             for url in (typed.url, clicked.url):  # the bot's token opens its session once, before the snapshot
                 run_slash_command(world, url + "/slash/sessions", COMMAND_TOKEN, "alice", "list")
-            yield Env(world, typed.url + "/slash/sessions", clicked.url + "/actions", freeze(world), decided)
+            yield Env(world, typed.url + "/slash/sessions", clicked.url + "/actions", freeze(world), decided,
+                      mattermost.url)
 
 
 @pytest.mark.parametrize(("actor", "target"), [(a, t) for a in ACTORS for t in TARGETS])
@@ -446,3 +450,58 @@ def _assert_exact_effect(spec: Spec, before: dict, after: dict, target_id: str, 
             assert sessions_after == {s["id"] for s in sessions if s["token"] not in values}
         case "everything":
             assert sessions_after == frozenset() and tokens_after == all_disabled
+
+
+# --- the commands that name no single target ---------------------------------------------------------
+
+def as_caller(env: Env, username: str, method: str, path: str) -> int | None:
+    """The status Mattermost answers the caller's own token (None: they have no session, so a 401)."""
+    try:
+        token = env.world.token_of(username)
+    except LookupError:
+        return None
+    return requests.request(method, f"{env.mattermost_url}/api/v4{path}", timeout=5,
+                            headers={"Authorization": f"Bearer {token}"}).status_code
+
+
+@pytest.mark.parametrize("actor", list(ACTORS))
+def test_list_stale_reads_exactly_the_members_whose_sessions_mattermost_lets_the_caller_list(env, caplog, actor):
+    """README: `list --stale` is for callers who may act on others (refused otherwise, although Mattermost would
+    let anyone list their own sessions), and members whose sessions they may not list are counted, never read.
+    Deactivated members, who have no sessions, are left out."""
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    world = env.world
+    thaw(world, env.pristine)
+    members = [u for u in world.team_users(world.team["id"]) if not u["delete_at"]]
+    may_list = {u["id"] for u in members if as_caller(env, ACTORS[actor], "GET", f"/users/{u['id']}/sessions") == 200}
+    world.exchanges.clear()
+    before = state(world)
+    run_slash_command(world, env.slash_url, COMMAND_TOKEN, ACTORS[actor], "list --stale 1d")
+    read = {e.path.split("/")[4] for e in world.exchanges if e.method == "GET" and e.path.endswith("/sessions")}
+    assert read <= may_list, f"read sessions Mattermost would not show {actor}"
+    [record] = audit_records(caplog)
+    if "S" in mattermost_allows(actor, "plain user"):  # the caller may act on others
+        assert read == may_list and record["result"] == "ok"
+    else:
+        assert read == set() and (record["result"], record["reason"]) == ("refused", "needs_edit_other_users")
+    assert state(world) == before
+
+
+@pytest.mark.parametrize("actor", list(ACTORS))
+def test_signing_everyone_out_is_allowed_exactly_where_mattermost_allows_it(env, caplog, actor):
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    world = env.world
+    thaw(world, env.pristine)
+    allowed = as_caller(env, ACTORS[actor], "POST", "/users/sessions/revoke/all") == 200
+    thaw(world, env.pristine)
+    actor_id = world.user_by_username(ACTORS[actor])["id"]
+    humans = [u["id"] for u in world.users() if not u["is_bot"]]
+    before = {user_id: world.sessions_of(user_id) for user_id in humans}
+    code = confirmation_code(BOT_SECRET, actor_id, int(time.time()) // CODE_WINDOW_S)
+    run_slash_command(world, env.slash_url, COMMAND_TOKEN, ACTORS[actor], f"revoke-all --everyone --confirm {code}")
+    after = {user_id: world.sessions_of(user_id) for user_id in humans}
+    [record] = audit_records(caplog)
+    if allowed:
+        assert all(not sessions for sessions in after.values()) and record["result"] == "ok"
+    else:
+        assert after == before and (record["result"], record["reason"]) == ("refused", "needs_manage_system")
