@@ -156,6 +156,10 @@ BOT_STRICTER = (
              "without edit_other_users is refused before anything is looked up'"),
 )
 
+# README also says the bot asks manage_others_bots for any bot account's tokens, where Mattermost would accept
+# the bot's owner holding manage_bots. No cell shows it: the stand-in's bots have no owner among its users (like
+# a plugin's), so it asks manage_others_bots too, and the two agree on every "another bot" cell.
+
 #: Cells where the bot acts although Mattermost would refuse the caller everything: a deactivated caller (who
 #: has no session, so Mattermost answers them 401) on their own account. The bot does not look the caller up
 #: for their own sessions (one Mattermost call per `list`, README Benchmark) and reads their session list, which
