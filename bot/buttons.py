@@ -9,10 +9,12 @@ today's permissions. Nothing is stored, so any replica can serve any click.
 """
 from __future__ import annotations
 
+import re
 import time
 from typing import Any, Callable, Literal
 
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadData, BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode, base64_encode
 
 from bot.commands import Cancel, ChannelRef, Command, DisableTokens, RevokeAll, RevokeMany, RevokeSession, UserRef
 from bot.errors import ExpiredButton, ForeignButton, ForgedButton
@@ -22,6 +24,8 @@ from bot.replies import Attachment
 #: How long a button works after it was shown.
 BUTTON_LIFETIME_S = 15 * 60
 _SALT = "sessions-bot/button/v1"
+#: What ``sign`` writes: URL-safe base64 payload (``.``-led when compressed), timestamp and signature.
+_SIGNED = re.compile(r"\.?[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 
 
 def _target_json(target: UserRef | None) -> list[str] | None:
@@ -102,6 +106,18 @@ def _tokens_from(data: dict[str, Any]) -> bool:
     return tokens
 
 
+def _canonical(signed: str) -> bool:
+    """True when ``signed`` is exactly as ``sign`` writes it. itsdangerous alone also accepts altered copies: it
+    skips characters that are not URL-safe base64 in the signature and ignores the spare bits of its last digit."""
+    if not _SIGNED.fullmatch(signed):
+        return False
+    signature = signed.rpartition(".")[2]
+    try:
+        return base64_encode(base64_decode(signature)) == signature.encode("ascii")
+    except BadData:
+        return False
+
+
 def _user_kind(kind: object) -> Literal["username", "email", "id"]:
     if kind not in ("username", "email", "id"):
         raise ValueError("unknown kind of user reference")
@@ -123,8 +139,9 @@ class ButtonSigner:
     def verify(self, context: object, clicker_id: str) -> Command:
         """The command a click may run; raises ForgedButton, ExpiredButton or ForeignButton."""
         signed = context.get("signed") if isinstance(context, dict) else None
-        if not isinstance(signed, str) or not signed.isascii():  # what the bot signs is URL-safe ASCII; JSON
-            raise ForgedButton()                                  # can carry anything, "\ud800" included
+        # What the bot signs is URL-safe ASCII, in one form only; JSON can carry anything, "\ud800" included.
+        if not isinstance(signed, str) or not signed.isascii() or not _canonical(signed):
+            raise ForgedButton()
         try:
             payload = self._serializer.loads(signed, max_age=self.max_age_s)
         except SignatureExpired:

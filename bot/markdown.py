@@ -7,6 +7,8 @@ from itertools import islice
 
 _HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
 _UNSAFE = re.compile(r"[^\w .,/()+-]")
+#: ``www.`` starts a link in Mattermost's Markdown even without a scheme.
+_WWW = re.compile(r"(www)\.", re.IGNORECASE)
 _UNPRINTABLE = "\N{REPLACEMENT CHARACTER}"
 
 
@@ -29,7 +31,8 @@ def code(text: str, limit: int = 40) -> str:
 
 
 def inert(text: str, limit: int = 40) -> str:
-    """``text`` reduced to letters, digits, spaces and ``.,/()+-``: it can neither format, link nor split a table."""
+    """``text`` reduced to letters, digits, spaces and ``.,/()+-``, with no ``www.``: it can neither format, link nor
+    split a table."""
     flat = " ".join(unicodedata.normalize("NFKC", text[: 4 * limit]).split())
-    safe = " ".join(_UNSAFE.sub("", flat.replace("_", " ")).split())
+    safe = " ".join(_WWW.sub(r"\1 ", _UNSAFE.sub("", flat.replace("_", " "))).split())
     return safe if len(safe) <= limit else safe[: limit - 1].rstrip() + "\N{HORIZONTAL ELLIPSIS}"

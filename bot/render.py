@@ -5,6 +5,7 @@ so it can neither break a table nor become a link; replies stay under Mattermost
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Mapping, Sequence
 
@@ -124,12 +125,27 @@ def _expires(session: Session, now_ms: int) -> str:
     return "in " + humanize.naturaldelta(_when(session.expires_ms) - _when(now_ms), months=False)
 
 
+#: A name shown as a plain ``@mention``: what Mattermost allows in a username.
+_PLAIN_USERNAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: Mentions that notify a whole channel; Mattermost ends a mention's word at ``.``, ``-`` or ``:``.
+_EVERYONE_MENTIONS = frozenset({"all", "channel", "here"})
+
+
+def _at(username: str) -> str:
+    """``@username``; a name that is no plain username, or would notify a whole channel (``@here``), as inline
+    code instead, which can neither link, format, split a line nor notify anyone."""
+    word = re.split(r"[.:-]", username, maxsplit=1)[0].rstrip("_").lower()
+    if _PLAIN_USERNAME.fullmatch(username) and word not in _EVERYONE_MENTIONS:
+        return f"@{username}"
+    return code(f"@{username}", 64)
+
+
 def _mention(user: User | None, *, capital: bool = False) -> str:
-    return ("You" if capital else "you") if user is None else f"@{user.username}"
+    return ("You" if capital else "you") if user is None else _at(user.username)
 
 
 def _whose(user: User | None) -> str:
-    return "Your" if user is None else f"@{user.username}'s"
+    return "Your" if user is None else f"{_at(user.username)}'s"
 
 
 def _ref(ref: UserRef) -> str:
@@ -138,7 +154,7 @@ def _ref(ref: UserRef) -> str:
 
 def _command(verb: str, subject: User | None, *args: str, flag: str = "") -> str:
     words = ["/sessions", verb, *args] + ([f"@{subject.username}"] if subject else []) + ([flag] if flag else [])
-    return "`" + " ".join(words) + "`"
+    return code(" ".join(words), 200)
 
 
 def describe(session: Session) -> str:
@@ -318,7 +334,7 @@ def _listing(subject: User | None, sessions: list[Session], now_ms: int, buttons
 
 def revoked_one(subject: User | None, session: Session, remaining: list[Session], now_ms: int, *, buttons: bool = False) -> Reply:
     """Confirmation that one session was signed out; with buttons, followed by the sessions that remain."""
-    who = "" if subject is None else f"@{subject.username} "
+    who = "" if subject is None else f"{_at(subject.username)} "
     lines = [f"✅ Signed {who}out of {_summary_line(session, now_ms)}."]
     if session.is_token:
         lines.append(TOKEN_NOTE)
@@ -592,7 +608,7 @@ def _token_count(count: int, *, active: bool = False) -> str:
 
 def _whose_tokens(subject: User | None, count: int, *, active: bool = True) -> str:
     """"your 2 active personal access tokens", "@alice's 1 personal access token"."""
-    whose = "your" if subject is None else f"@{subject.username}'s"
+    whose = "your" if subject is None else f"{_at(subject.username)}'s"
     return f"{whose} {_token_count(count, active=active)}"
 
 
@@ -627,7 +643,7 @@ def token_list(subject: User | None, tokens: Sequence[AccessToken], used: Mappin
     else:
         lines.append(LAST_USED_NOTE)
     if subject is not None and subject.deactivated:
-        lines.append(f"@{subject.username} is deactivated: Mattermost refuses these tokens until the account is "
+        lines.append(f"{_at(subject.username)} is deactivated: Mattermost refuses these tokens until the account is "
                      "reactivated.")
     live = sum(t.is_active for t in tokens)
     if live:
@@ -747,7 +763,7 @@ _CHECK_FIRST = "If you were signing something out, run `/sessions list` to see w
 
 
 def _refusal(error: Refused) -> str:
-    target = f"@{error.target.username}" if error.target else (_ref(error.ref) if error.ref else "that user")
+    target = _at(error.target.username) if error.target else (_ref(error.ref) if error.ref else "that user")
     match error.reason:
         case Refusal.NEEDS_EDIT_OTHER_USERS:
             return (
@@ -801,16 +817,16 @@ def error_message(error: BotError) -> str:
             return f"I couldn't find a user {how} {_ref(ref)}. {_NOTHING_CHANGED}"
         case TargetDeactivated(target=target):
             return (
-                f"@{target.username} is deactivated. Deactivated accounts have no sessions: Mattermost signed "
+                f"{_at(target.username)} is deactivated. Deactivated accounts have no sessions: Mattermost signed "
                 f"them out everywhere when the account was deactivated. {_NOTHING_CHANGED}"
             )
         case SessionNotFound(prefix=prefix, target=target):
             return (
-                f"No session of {'yours' if target is None else '@' + target.username} has an ID starting with "
-                f"`{prefix}`. See the IDs with {_command('list', target)}. {_NOTHING_CHANGED}"
+                f"No session of {'yours' if target is None else _at(target.username)} has an ID starting with "
+                f"{code(prefix)}. See the IDs with {_command('list', target)}. {_NOTHING_CHANGED}"
             )
         case AmbiguousSession(prefix=prefix, matches=matches):
-            lines = [f"`{prefix}` matches {len(matches)} sessions, so nothing was signed out:"]
+            lines = [f"{code(prefix)} matches {len(matches)} sessions, so nothing was signed out:"]
             lines += [f"- `{s.id}`: {describe(s)}" for s in by_recent_activity(matches)[:MAX_LISTED]]
             lines.append("Type more characters of the ID to pick one.")
             return "\n".join(lines)
@@ -842,7 +858,7 @@ def _mattermost_trouble(error: BotError) -> str:
     """What went wrong between the bot and Mattermost, without saying what it left changed or unchanged."""
     match error:
         case MattermostUnreachable(detail=detail):
-            return f"The sessions bot couldn't reach Mattermost: {detail}."
+            return f"The sessions bot couldn't reach Mattermost: {inert(detail, 200)}."
         case BotTokenRejected():
             return (
                 "Mattermost rejected the sessions bot's access token (it may have been revoked, or the bot "
@@ -852,7 +868,7 @@ def _mattermost_trouble(error: BotError) -> str:
             return ("Mattermost refused to let the sessions bot sign everyone out: the bot account lacks "
                     "manage_system. Please tell your Mattermost admin.")
         case BotLacksPermission(target=target, doing=doing):
-            whose = "your" if target is None and doing else "this user's" if target is None else f"@{target.username}'s"
+            whose = "your" if target is None and doing else "this user's" if target is None else f"{_at(target.username)}'s"
             what, needs = {
                 "read_tokens": ("read", "read_user_access_token, and manage_others_bots for bots"),
                 "disable_tokens": ("disable", "revoke_user_access_token, and manage_others_bots for bots"),
@@ -869,7 +885,7 @@ def _mattermost_trouble(error: BotError) -> str:
             detail = f"HTTP {status}" + (f", {code(error_id, 80)}" if error_id else "")
             return f"Mattermost answered with an unexpected error ({detail})."
         case UpstreamMalformed(detail=detail):
-            return f"Mattermost's answer was not what the sessions bot expected ({detail})."
+            return f"Mattermost's answer was not what the sessions bot expected ({inert(detail, 200)})."
     return "Something went wrong in the sessions bot."
 
 
@@ -883,7 +899,7 @@ def internal_error(reference: str) -> str:
 def target_notice(notice: Notice, now_ms: int) -> str:
     """The direct message a user gets when someone else signed them out or disabled their tokens."""
     when = _when(notice.at_ms).strftime("%Y-%m-%d at %H:%M UTC")
-    actor = f"@{inert(notice.actor_username, 64)}"
+    actor = _at(notice.actor_username)
     if not notice.sessions:
         lines = [f"🔐 {actor} disabled {_whose_tokens(None, len(notice.tokens), active=False)} on {when}:",
                  *_token_lines(notice.tokens), ""]
@@ -913,12 +929,12 @@ def audit_line(event: AuditEvent) -> str:
     if name == EVERYONE_TARGET:
         target = "everyone"
     else:
-        target = inert(name, 300) if name.startswith(("@", "~")) else f"@{inert(name, 64)}" if name else "(nobody)"
+        target = inert(name, 300) if name.startswith(("@", "~")) else _at(name) if name else "(nobody)"
     sessions = f", {len(event.session_ids)} session(s)" if event.session_ids else ""
     sessions += f", {len(event.token_ids)} token(s) disabled" if event.token_ids else ""
     reason = f" ({inert(event.reason, 80)})" if event.reason else ""
     only = f" · only {event.filter}" if event.filter else ""
     return (
-        f"🔐 @{inert(event.actor_username, 64)} · {event.action} · {target} · "
+        f"🔐 {_at(event.actor_username)} · {event.action} · {target} · "
         f"**{event.result}**{reason}{sessions}{only} · via {event.via}"
     )
