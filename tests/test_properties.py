@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import json
 import re
 import string
 import unicodedata
 from typing import Any, Callable
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -70,7 +70,7 @@ from bot.model import AccessToken, Session, User
 from bot.permissions import Refusal
 from bot.replies import Attachment, Reply
 from bot.stale import StaleReport, StaleUser
-from tests.factories import DAY, MINUTE, NOW_MS
+from tests.factories import DAY, NOW_MS
 
 YEAR = 365 * DAY
 
@@ -128,7 +128,8 @@ def sessions(draw: st.DrawFn, session_id: st.SearchStrategy[str] = ids) -> Sessi
 
 def _copies(t: tuple[list[Session], int]) -> list[Session]:
     found, count = t
-    return [dataclasses.replace(found[i % len(found)], id=f"{i:04d}" + found[i % len(found)].id[4:]) for i in range(count)]
+    copies = (found[i % len(found)] for i in range(count))
+    return [dataclasses.replace(one, id=f"{i:04d}" + one.id[4:]) for i, one in enumerate(copies)]
 
 
 def session_lists(max_size: int = 6) -> st.SearchStrategy[list[Session]]:
@@ -374,6 +375,7 @@ def assert_bounded_problem(problem: str) -> None:
     assert_safe_text(render.usage(problem))
 
 
+@settings(max_examples=500)  # cheap: explore more
 @given(any_text)
 @example("revoke \u202e" + "x" * 100_000)
 @example("list " + "@a " * 30_000)
@@ -487,7 +489,8 @@ def other_commands(draw: st.DrawFn) -> tuple[str, Command]:
     which = draw(st.sampled_from(["list", "tokens", "disable-tokens", "revoke", "stale", "everyone", "help"]))
     if which == "list":
         filter_parts, wanted = draw(filter_words())
-        verb, parts, value = draw(st.sampled_from(["list", "ls"])), user_part + filter_parts, ListSessions(target, wanted)
+        verb, value = draw(st.sampled_from(["list", "ls"])), ListSessions(target, wanted)
+        parts = user_part + filter_parts
     elif which == "tokens":
         verb, parts, value = "tokens", user_part, ListTokens(target)
     elif which == "disable-tokens":
@@ -513,6 +516,7 @@ def other_commands(draw: st.DrawFn) -> tuple[str, Command]:
     return draw(cased(verb)) + "".join(" " + part for part in parts), value
 
 
+@settings(max_examples=300)
 @given(st.one_of(revoke_all_commands(), other_commands()))
 @example(("revoke-all @u1 ~c --inactive 7d --yes",
           RevokeMany((UserRef("username", "u1", "@u1"),), (ChannelRef("c", "~c"),), True,
@@ -744,13 +748,8 @@ viewers = st.one_of(ids, st.text(max_size=30))
 def test_a_signed_button_verifies_to_its_command_for_its_viewer_only(command, viewer):
     signed = SIGNER.sign(viewer, command)
     assert SIGNER.verify({"signed": signed}, viewer) == command
-    other = viewer + "x"
-    try:
-        SIGNER.verify({"signed": signed}, other)
-    except ForeignButton:
-        pass
-    else:  # pragma: no cover - a failure
-        raise AssertionError("a button worked for someone it was not made for")
+    with pytest.raises(ForeignButton):
+        SIGNER.verify({"signed": signed}, viewer + "x")
 
 
 URLSAFE = string.ascii_letters + string.digits + "-_"
@@ -790,6 +789,7 @@ def mutate(signed: str, mutation: tuple[str, int, Any]) -> str:
     return signed + arg
 
 
+@settings(max_examples=500)
 @given(button_commands(), viewers, mutations)
 @example(Cancel(), "v", ("xor", -1, 1))  # the signature's last digit carries 2 unused bits: base64 ignores them
 @example(Cancel(), "v", ("insert", -3, "é"))  # non-ASCII was dropped from the signature before decoding
@@ -823,6 +823,7 @@ payload_runs = st.one_of(
 )
 
 
+@settings(max_examples=300)
 @given(st.one_of(json_values, st.fixed_dictionaries({"signed": json_values})))
 def test_any_click_context_is_forged_or_a_command(context):
     try:
@@ -831,6 +832,7 @@ def test_any_click_context_is_forged_or_a_command(context):
         pass
 
 
+@settings(max_examples=300)
 @given(st.one_of(json_values, st.fixed_dictionaries({"for": st.just("v"), "run": payload_runs})))
 @example({"for": "v", "run": {"do": "revoke-all", "yes": True, "filter": {"inactive": [float("inf"), "d"]}}})
 @example(["not", "a", "mapping"])
@@ -842,14 +844,4 @@ def test_a_genuinely_signed_but_malformed_payload_is_forged_never_a_crash(payloa
     except (ForgedButton, ForeignButton):
         return
     assert isinstance(command, (RevokeSession, RevokeAll, RevokeMany, DisableTokens, Cancel))
-    json.dumps(dataclasses.asdict(command), default=str)
 
-
-@settings(max_examples=25)
-@given(subjects, session_lists())
-def test_buttons_rendered_in_replies_survive_signing(subject, found):
-    reply = render.session_list(subject, found, NOW_MS, buttons=True)
-    for attachment in reply.attachments:
-        for button in attachment.buttons:
-            signed = SIGNER.sign("v" * 26, button.command)
-            assert SIGNER.verify({"signed": signed}, "v" * 26) == button.command
