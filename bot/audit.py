@@ -6,7 +6,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any, Literal
 
-from bot.errors import BotError
+from bot.errors import BotError, Refused
+from bot.invocation import Invocation
 from bot.model import AccessToken, Session
 
 Result = Literal["ok", "preview", "refused", "failed"]
@@ -35,6 +36,12 @@ class AuditEvent:
     filter: str = ""
     token_ids: tuple[str, ...] = ()
 
+    @classmethod
+    def of(cls, invocation: Invocation, **fields: Any) -> AuditEvent:
+        """An event for what ``invocation``'s caller did, from where and how; ``fields`` give the rest."""
+        return cls(actor_id=invocation.caller_id, actor_username=invocation.caller_username,
+                   channel_id=invocation.channel_id, team_id=invocation.team_id, via=invocation.via, **fields)
+
     def to_record(self, now_ms: int) -> dict[str, Any]:
         """The event as a JSON-ready mapping, with the time first."""
         when = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
@@ -42,6 +49,13 @@ class AuditEvent:
         record["session_ids"] = list(self.session_ids)
         record["token_ids"] = list(self.token_ids)
         return record
+
+
+def ended_by(error: BotError) -> tuple[Result, str]:
+    """How an error ends an audited action: ``refused`` with the refusal's name, else ``failed`` with the error's."""
+    if isinstance(error, Refused):
+        return "refused", error.reason.name.lower()
+    return "failed", type(error).__name__
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Callable, Protocol
 
 from bot import render
-from bot.audit import AuditEvent, Disabling, Notice, Result
+from bot.audit import AuditEvent, Disabling, Notice, Result, ended_by
 from bot.bulk import (CONCURRENCY, BulkPlan, Progress, Skip, Target, TargetResult, count_revoked, milestones,
                       patiently, sign_out_all)
 from bot.commands import ChannelRef, RevokeMany, UserRef
@@ -218,10 +218,8 @@ class IncidentService:
             results = self._sign_out(plan, report) + list(plan.unread)
             disabled = self._disable(results, tokens)
         except BotError as error:
-            refused = isinstance(error, Refused)
-            summary_event = self._event(invocation, "revoke-many", "refused" if refused else "failed",
-                                        error.reason.name.lower() if isinstance(error, Refused) else type(error).__name__,
-                                        "", _named(command), (), command.filter)
+            summary_event = self._event(invocation, "revoke-many", *ended_by(error), "", _named(command), (),
+                                        command.filter)
             return BulkOutcome(Reply(render.error_message(error)), False, (summary_event,), (), summary_event.result,
                                summary_event.reason)
         failed = any(failure(result, disabled) is not None for result in results)
@@ -267,11 +265,9 @@ class IncidentService:
     @staticmethod
     def _event(invocation: Invocation, action: str, result: Result, reason: str, target_id: str, target_name: str,
                session_ids: tuple[str, ...], wanted: SessionFilter, token_ids: tuple[str, ...] = ()) -> AuditEvent:
-        return AuditEvent(action=action, result=result, reason=reason, actor_id=invocation.caller_id,
-                          actor_username=invocation.caller_username, target_id=target_id,
-                          target_username=target_name, session_ids=session_ids, channel_id=invocation.channel_id,
-                          team_id=invocation.team_id, via=invocation.via,
-                          filter="" if wanted.is_empty else wanted.describe(), token_ids=token_ids)
+        return AuditEvent.of(invocation, action=action, result=result, reason=reason, target_id=target_id,
+                             target_username=target_name, session_ids=session_ids,
+                             filter="" if wanted.is_empty else wanted.describe(), token_ids=token_ids)
 
 
 def _named(command: RevokeMany) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
 from bot import render
-from bot.audit import AuditEvent, Notice, Result, Revocation
+from bot.audit import AuditEvent, Notice, Result, Revocation, ended_by
 from bot.bulk import patiently
 from bot.commands import (Cancel, Command, DisableTokens, Help, ListSessions, ListStale, ListTokens, RevokeAll, RevokeEveryone,
                           RevokeMany, RevokeSession, UserRef)
@@ -140,8 +140,7 @@ class SessionsService:
             ok = trace.result != "failed"  # a selective revocation that stopped part-way
         except BotError as error:
             reply, ok = Reply(render.error_message(error)), False
-            trace.result = "refused" if isinstance(error, Refused) else "failed"
-            trace.reason = error.reason.name.lower() if isinstance(error, Refused) else type(error).__name__
+            trace.result, trace.reason = ended_by(error)
             trace.target = trace.target or getattr(error, "target", None)
         audit, notice = self._audit_event(invocation, trace), self._notice(invocation, trace)
         return Outcome(reply, ok, audit, (notice,) if notice else (), trace.action, trace.result, trace.reason)
@@ -159,14 +158,11 @@ class SessionsService:
             report = find_stale(self._api, caller, invocation.team_id, command.inactive, self._now_ms())
             reply, ok, result, reason = render.stale_list(report, self._now_ms()), True, "ok", ""
         except BotError as error:
-            refused = isinstance(error, Refused)
             reply, ok = Reply(render.error_message(error)), False
-            result = "refused" if refused else "failed"
-            reason = error.reason.name.lower() if isinstance(error, Refused) else type(error).__name__
-        audit = AuditEvent(action="list-stale", result=result, reason=reason, actor_id=invocation.caller_id,
-                           actor_username=invocation.caller_username, target_id="", target_username="(team)",
-                           session_ids=(), channel_id=invocation.channel_id, team_id=invocation.team_id,
-                           via=invocation.via, filter=SessionFilter(inactive=command.inactive).describe())
+            result, reason = ended_by(error)
+        audit = AuditEvent.of(invocation, action="list-stale", result=result, reason=reason, target_id="",
+                              target_username="(team)", session_ids=(),
+                              filter=SessionFilter(inactive=command.inactive).describe())
         return Outcome(reply, ok, audit, (), "list-stale", result, reason)
 
     def _run(self, caller_id: str, command: Command, trace: _Trace) -> Reply:
@@ -293,18 +289,14 @@ class SessionsService:
             target_id, target_username = invocation.caller_id, invocation.caller_username
         else:
             target_id, target_username = "", trace.ref.text
-        return AuditEvent(
+        return AuditEvent.of(
+            invocation,
             action=trace.action,
             result=trace.result,
             reason=trace.reason,
-            actor_id=invocation.caller_id,
-            actor_username=invocation.caller_username,
             target_id=target_id,
             target_username=target_username,
             session_ids=trace.session_ids,
-            channel_id=invocation.channel_id,
-            team_id=invocation.team_id,
-            via=invocation.via,
             filter=trace.filter,
             token_ids=tuple(t.id for t in trace.disabled),
         )

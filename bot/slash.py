@@ -97,18 +97,14 @@ def rate_limited(invocation: Invocation, command: Command) -> RateLimitResult | 
 
 def refused_event(invocation: Invocation, action: str, reason: str, ref: UserRef | None = None) -> AuditEvent:
     """An audit event for a request refused before the service ran (rate limit, rejected button)."""
-    return AuditEvent(
+    return AuditEvent.of(
+        invocation,
         action=action,
         result="refused",
         reason=reason,
-        actor_id=invocation.caller_id,
-        actor_username=invocation.caller_username,
         target_id="" if ref else invocation.caller_id,
         target_username=ref.text if ref else invocation.caller_username,
         session_ids=(),
-        channel_id=invocation.channel_id,
-        team_id=invocation.team_id,
-        via=invocation.via,
     )
 
 
