@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterable
 import requests
 from gunicorn.app.base import BaseApplication
 
-from bot.sandbox.server import create_sandbox_app
+from bot.sandbox.server import serving
 from bot.sandbox.world import World
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -130,7 +130,7 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
 def _serve_standin(world: World, port: int, latency_s: float) -> None:
     world.latency_s = latency_s
-    app = ConnectionCounter(create_sandbox_app(world))
+    app = ConnectionCounter(serving(world))
     _Gunicorn(app, {"bind": f"127.0.0.1:{port}", "workers": 1, "worker_class": "gthread", "threads": 16,
                     "keepalive": 30, "accesslog": None, "loglevel": "warning"}).run()
 

@@ -1,7 +1,9 @@
 """The application factory: settings in, a ready Flask app out."""
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Callable
 
 from flask import Flask, abort, request
 from werkzeug.exceptions import HTTPException
@@ -35,9 +37,10 @@ def refuse_oversized_chunked_body() -> None:
 
 
 def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = None,
-               manifest: Manifest | None = None) -> Flask:
+               manifest: Manifest | None = None, sleep: Callable[[float], None] = time.sleep) -> Flask:
     """Build the bot's Flask app; settings are read from the environment and the manifest from
-    ``manifest/`` when not given. The manifest's paths are where the command and clicks are served."""
+    ``manifest/`` when not given. The manifest's paths are where the command and clicks are served.
+    ``sleep`` is how the bot waits out Mattermost's rate limit (tests pass one that does not wait)."""
     settings = settings or load_settings()
     manifest = manifest or load_manifest()
     configure_logging(settings.log_level)
@@ -52,7 +55,7 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
     app.extensions["sessions_bot"] = BotParts(
         api=api,
         service=SessionsService(api, secret=settings.bot_secret.get_secret_value(),
-                                buttons=settings.bot_public_url is not None),
+                                buttons=settings.bot_public_url is not None, sleep=sleep),
         effects=Effects(api, notify_targets=settings.notify_targets, audit_channel_id=settings.audit_channel_id),
         signer=ButtonSigner(settings.bot_secret.get_secret_value()),
         action_url=manifest.actions_url(settings.bot_public_url) if settings.bot_public_url else "",

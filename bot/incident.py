@@ -72,11 +72,12 @@ class IncidentService:
     """Plans, previews and carries out ``RevokeMany`` for one caller."""
 
     def __init__(self, api: MattermostAPI, people: People, *, buttons: bool = False,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> None:
         self._api = api
         self._people = people
         self._buttons = buttons
         self._clock = clock
+        self._sleep = sleep
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
@@ -128,12 +129,13 @@ class IncidentService:
     def _members(self, caller: Caller, ref: ChannelRef, team_id: str) -> list[User]:
         """The users in the channel ``ref`` names; ``ChannelNotFound`` when the caller may not see it."""
         channel = self._channel(ref, team_id)
-        member_ids = patiently(lambda: self._api.channel_member_ids(channel.id, MAX_CHANNEL_MEMBERS + 1))
+        member_ids = patiently(lambda: self._api.channel_member_ids(channel.id, MAX_CHANNEL_MEMBERS + 1),
+                               sleep=self._sleep)
         if channel.private and caller.id not in member_ids and MANAGE_SYSTEM not in caller.permissions:
             raise ChannelNotFound(ref)
         if len(member_ids) > MAX_CHANNEL_MEMBERS:
             raise TooManyMembers(ref, MAX_CHANNEL_MEMBERS)
-        return patiently(lambda: self._api.users_by_ids(member_ids))
+        return patiently(lambda: self._api.users_by_ids(member_ids), sleep=self._sleep)
 
     def _channel(self, ref: ChannelRef, team_id: str) -> Channel:
         lookups: list[Callable[[], Channel]] = []
@@ -174,7 +176,7 @@ class IncidentService:
 
         def select(user: User) -> Target | BotError:
             try:
-                sessions = patiently(lambda: self._api.sessions(user.id))
+                sessions = patiently(lambda: self._api.sessions(user.id), sleep=self._sleep)
             except BotError as error:  # that user's trouble, not the others'
                 return error
             chosen = sessions if wanted.is_empty else list(wanted.select(sessions, now_ms).chosen)
@@ -190,7 +192,7 @@ class IncidentService:
         Mattermost would not give them, by user id, for the users it would not."""
         def read(user: User) -> tuple[AccessToken, ...] | BotError:
             try:
-                return active(patiently(lambda: read_tokens(self._api, user.id, user)))
+                return active(patiently(lambda: read_tokens(self._api, user.id, user), sleep=self._sleep))
             except BotError as error:
                 return error
 
@@ -233,13 +235,13 @@ class IncidentService:
             if report is not None and progress.done in marks:
                 report(render.bulk_progress(progress))
 
-        return sign_out_all(self._api, plan.targets, on_progress=heard)
+        return sign_out_all(self._api, plan.targets, on_progress=heard, sleep=self._sleep)
 
     def _disable(self, results: list[TargetResult], tokens: TokensByUser) -> dict[str, Disabling]:
         """``--tokens``: disable the tokens of every target whose sessions were signed out (a target whose
         sign-out failed keeps them, and is reported failed: running the command again picks them up)."""
         owners = {r.user.id: (r.user, tokens[r.user.id]) for r in results if r.error is None and r.user.id in tokens}
-        return disable_all(self._api, owners) if owners else {}
+        return disable_all(self._api, owners, sleep=self._sleep) if owners else {}
 
     def _outcome(self, invocation: Invocation, command: RevokeMany, reply: Reply, plan: BulkPlan,
                  results: list[TargetResult], disabled: dict[str, Disabling], result: Result) -> BulkOutcome:

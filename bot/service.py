@@ -115,13 +115,15 @@ class SessionsService:
     """The bot's behaviour, independent of HTTP: ``handle(invocation, command)`` → an Outcome."""
 
     def __init__(self, api: MattermostAPI, *, secret: str, buttons: bool = False,
-                 clock: Callable[[], float] = time.time) -> None:
-        """``secret`` (``BOT_SECRET``) keys the typed confirmation of ``revoke-all --everyone``."""
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> None:
+        """``secret`` (``BOT_SECRET``) keys the typed confirmation of ``revoke-all --everyone``; ``sleep`` is how
+        the bot waits out Mattermost's rate limit."""
         self._api = api
         self._buttons = buttons
         self._clock = clock
-        self._incident = IncidentService(api, self, buttons=buttons, clock=clock)
-        self._tokens = TokensService(api, self, buttons=buttons, clock=clock)
+        self._sleep = sleep
+        self._incident = IncidentService(api, self, buttons=buttons, clock=clock, sleep=sleep)
+        self._tokens = TokensService(api, self, buttons=buttons, clock=clock, sleep=sleep)
         self._everyone = EveryoneService(api, ConfirmationCodes(secret, clock=clock))
 
     def handle(self, invocation: Invocation, command: Command, report: ProgressReport | None = None) -> Outcome:
@@ -155,7 +157,8 @@ class SessionsService:
             caller = self.caller_of(invocation.caller_id)
             if not caller.may_act_on_others:
                 raise Refused(Refusal.NEEDS_EDIT_OTHER_USERS, target=None)
-            report = find_stale(self._api, caller, invocation.team_id, command.inactive, self._now_ms())
+            report = find_stale(self._api, caller, invocation.team_id, command.inactive, self._now_ms(),
+                                sleep=self._sleep)
             reply, ok, result, reason = render.stale_list(report, self._now_ms()), True, "ok", ""
         except BotError as error:
             reply, ok = Reply(render.error_message(error)), False
@@ -223,7 +226,7 @@ class SessionsService:
         with _meaning({403: BotLacksPermission(subject)}):
             self._api.revoke_all_sessions(user_id)
         trace.revoked, trace.session_ids = tuple(sessions), tuple(s.id for s in sessions)
-        disabling = disable_each(self._api, tokens, subject)
+        disabling = disable_each(self._api, tokens, subject, sleep=self._sleep)
         trace.disabled = disabling.disabled
         if disabling.stopped_at is not None:
             trace.result, trace.reason = "failed", type(disabling.stopped_at[1]).__name__
@@ -250,7 +253,7 @@ class SessionsService:
         gone: list[Session] = []
         for i, session in enumerate(sessions):
             try:
-                patiently(lambda: self._revoke(user_id, session, subject))
+                patiently(lambda: self._revoke(user_id, session, subject), sleep=self._sleep)
             except SessionAlreadyGone:
                 gone.append(session)
             except BotError as error:

@@ -6,8 +6,10 @@ may not list (Mattermost's own rule, :func:`bot.permissions.refusal_for`) are co
 """
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Callable
 
 from bot.bulk import CONCURRENCY, patiently
 from bot.filters import Duration, SessionFilter
@@ -40,17 +42,18 @@ class StaleReport:
     more_members: bool
 
 
-def find_stale(api: MattermostAPI, caller: Caller, team_id: str, inactive: Duration, now_ms: int) -> StaleReport:
+def find_stale(api: MattermostAPI, caller: Caller, team_id: str, inactive: Duration, now_ms: int,
+               *, sleep: Callable[[float], None] = time.sleep) -> StaleReport:
     """The caller's team members whose sessions include some inactive for longer than ``inactive``,
-    most stale sessions first."""
-    members = patiently(lambda: api.team_users(team_id, MAX_MEMBERS + 1))
+    most stale sessions first (``sleep`` waits out Mattermost's rate limit)."""
+    members = patiently(lambda: api.team_users(team_id, MAX_MEMBERS + 1), sleep=sleep)
     more = len(members) > MAX_MEMBERS
     members = [m for m in members[:MAX_MEMBERS] if not m.deactivated]
     allowed = [m for m in members if refusal_for(caller, m, Action.LIST, None) is None]
     wanted = SessionFilter(inactive=inactive)
 
     def check(user: User) -> StaleUser:
-        sessions = patiently(lambda: api.sessions(user.id))
+        sessions = patiently(lambda: api.sessions(user.id), sleep=sleep)
         stale = tuple(by_recent_activity(wanted.select(sessions, now_ms).chosen))
         return StaleUser(user, stale, len(sessions))
 

@@ -86,11 +86,11 @@ def disable_each(api: MattermostAPI, tokens: Iterable[AccessToken], owner: User 
 
 
 def disable_all(api: MattermostAPI, owners: Mapping[str, tuple[User, tuple[AccessToken, ...]]],
-                *, concurrency: int = CONCURRENCY) -> dict[str, Disabling]:
+                *, concurrency: int = CONCURRENCY, sleep: Callable[[float], None] = time.sleep) -> dict[str, Disabling]:
     """Disable the tokens of many users (by user id), ``concurrency`` users at a time."""
     def one(item: tuple[str, tuple[User, tuple[AccessToken, ...]]]) -> tuple[str, Disabling]:
         user_id, (owner, tokens) = item
-        return user_id, disable_each(api, tokens, owner)
+        return user_id, disable_each(api, tokens, owner, sleep=sleep)
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="tokens") as pool:
         return dict(pool.map(one, owners.items()))
@@ -110,11 +110,12 @@ class TokensService:
     """``tokens`` and ``disable-tokens`` for one caller."""
 
     def __init__(self, api: MattermostAPI, subjects: Subjects, *, buttons: bool = False,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> None:
         self._api = api
         self._subjects = subjects
         self._buttons = buttons
         self._clock = clock
+        self._sleep = sleep
 
     def run(self, caller_id: str, command: ListTokens | DisableTokens, trace: TokenTrace) -> Reply:
         """List or disable the tokens ``command`` names; raises a BotError when it may not or cannot."""
@@ -143,7 +144,7 @@ class TokensService:
         if not command.confirmed or not tokens:
             trace.result = "ok" if command.confirmed else "preview"
             return render.disable_tokens_preview(subject, tokens, buttons=self._buttons)
-        disabling = disable_each(self._api, tokens, subject)
+        disabling = disable_each(self._api, tokens, subject, sleep=self._sleep)
         trace.disabled = disabling.disabled
         if disabling.stopped_at is not None:
             trace.result, trace.reason = "failed", type(disabling.stopped_at[1]).__name__

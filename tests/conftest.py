@@ -1,4 +1,5 @@
-"""Fixtures: the Mattermost stand-in and the real bot, each serving real HTTP on loopback."""
+"""Fixtures: the Mattermost stand-in and the real bot, talking HTTP in process by default, on loopback
+sockets for tests marked ``sockets`` (see ``tests/support/stack.py``)."""
 from __future__ import annotations
 
 import os
@@ -7,11 +8,11 @@ from typing import Any, Callable, Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
-from bot.app import create_app
-from bot.sandbox import SandboxServer, SlashResult, World, run_slash_command
-from bot.sandbox.background import BackgroundServer
+from bot.sandbox import SlashResult, World, run_slash_command
 from tests.support.contract import ContractUnavailable, assert_exchanges_match_contract, load_contract
-from tests.support.settings import COMMAND_TOKEN, bot_settings
+from tests.support.settings import COMMAND_TOKEN
+from bot.mattermost import MattermostAPI
+from tests.support.stack import BotServer, Mode, StandIn, Waits, bot_api, bot_app, serve_bot, start_stand_in
 
 # Generated cases: no per-example deadline (loopback HTTP is noisy on a 2-core machine), examples drawn
 # from a fixed seed so CI is reproducible; HYPOTHESIS_PROFILE=deep explores more and differently.
@@ -21,6 +22,19 @@ settings.register_profile("deep", parent=settings.get_profile("ci"), derandomize
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sockets: the stand-in and the bot on real loopback sockets, in real time "
+                                       "(for what only sockets show; each module says why)")
+    config.addinivalue_line("markers", "real_time: in process, but every wait is real (a slow Mattermost the "
+                                       "bot's own clock must notice)")
+
+
+@pytest.fixture
+def mode(request: pytest.FixtureRequest) -> Mode:
+    """In process with virtual time, unless the test is marked ``sockets`` or ``real_time``."""
+    return Mode.of(request.node)
+
+
 @pytest.fixture
 def world() -> World:
     """A fresh, seeded Mattermost deployment (users, roles, sessions)."""
@@ -28,10 +42,15 @@ def world() -> World:
 
 
 @pytest.fixture
-def mattermost(world: World) -> Iterator[SandboxServer]:
+def bot_waits() -> Waits:
+    """What the bot waited (out a 429, say), in seconds: in virtual time it records instead of sleeping."""
+    return Waits()
+
+
+@pytest.fixture
+def mattermost(world: World, mode: Mode) -> Iterator[StandIn]:
     """The stand-in serving ``world``; afterwards, every exchange it had is checked against Mattermost's OpenAPI description."""
-    server = SandboxServer(world)
-    server.start()
+    server = start_stand_in(world, mode)
     yield server
     server.stop()
     try:
@@ -42,33 +61,19 @@ def mattermost(world: World) -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def bot(world: World, mattermost: SandboxServer) -> Iterator[BackgroundServer]:
-    """The real bot app (real mattermostdriver, real HTTP) pointed at the stand-in."""
-    app = create_app(bot_settings(mattermost.url, world.bot_token))
-    with BackgroundServer(app) as server:
-        yield server
+def api(world: World, mattermost: StandIn, mode: Mode) -> MattermostAPI:
+    """The bot's own Mattermost client (real mattermostdriver) for the stand-in, without the bot around it."""
+    return bot_api(world, mattermost.url, mode)
 
 
 @pytest.fixture
-def slash(world: World, bot: BackgroundServer) -> Callable[..., SlashResult]:
-    """Type ``/sessions <text>`` as ``username``, the way Mattermost sends it; returns what the user sees."""
-
-    def run(username: str, text: str = "", **options: Any) -> SlashResult:
-        return run_slash_command(world, bot.url + "/slash/sessions", COMMAND_TOKEN, username, text, **options)
-
-    return run
-
-
-@pytest.fixture
-def make_bot(world: World, mattermost: SandboxServer) -> Iterator[Callable[..., BackgroundServer]]:
+def make_bot(world: World, mattermost: StandIn, mode: Mode, bot_waits: Waits) -> Iterator[Callable[..., BotServer]]:
     """Start bots with extra settings; ``BOT_PUBLIC_URL`` is the bot's own URL, so its buttons work."""
-    servers: list[BackgroundServer] = []
+    servers: list[BotServer] = []
 
-    def start(**overrides: Any) -> BackgroundServer:
-        server = BackgroundServer.knowing_its_url(
-            lambda url: create_app(bot_settings(mattermost.url, world.bot_token, bot_public_url=url, **overrides))
-        )
-        server.start()
+    def start(**overrides: Any) -> BotServer:
+        server = serve_bot(world, mode, lambda url: bot_app(world, mattermost.url, mode, bot_waits,
+                                                             bot_public_url=url, **overrides))
         servers.append(server)
         return server
 
@@ -78,6 +83,24 @@ def make_bot(world: World, mattermost: SandboxServer) -> Iterator[Callable[..., 
 
 
 @pytest.fixture
-def button_bot(make_bot: Callable[..., BackgroundServer]) -> BackgroundServer:
+def bot(world: World, mattermost: StandIn, mode: Mode, bot_waits: Waits) -> Iterator[BotServer]:
+    """The real bot app (real mattermostdriver) pointed at the stand-in, without buttons."""
+    server = serve_bot(world, mode, lambda _url: bot_app(world, mattermost.url, mode, bot_waits))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def slash(world: World, bot: BotServer) -> Callable[..., SlashResult]:
+    """Type ``/sessions <text>`` as ``username``, the way Mattermost sends it; returns what the user sees."""
+
+    def run(username: str, text: str = "", **options: Any) -> SlashResult:
+        return run_slash_command(world, bot.url + "/slash/sessions", COMMAND_TOKEN, username, text, **options)
+
+    return run
+
+
+@pytest.fixture
+def button_bot(make_bot: Callable[..., BotServer]) -> BotServer:
     """A bot with buttons enabled and default notification and audit settings."""
     return make_bot()

@@ -14,7 +14,8 @@ them directly. Three tables drive every case here:
   README's reason, and ``VACUOUS`` the only cells where the bot goes ahead without Mattermost's leave: a
   deactivated caller reading their own session list, which deactivation emptied.
 
-Each case runs the real bot over HTTP against the stand-in, from a world restored before every case, and is
+Each case runs the real bot over HTTP (in process, see ``tests/support/stack.py``) against the stand-in, from a
+world restored before every case, and is
 judged on effects: which sessions and tokens are gone, which lists the bot read with its token, what the caller
 was shown, and the audit line.
 """
@@ -30,14 +31,13 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 
-from bot.app import create_app
 from bot.buttons import ButtonSigner
 from bot.commands import Command, DisableTokens, RevokeAll, RevokeSession, UserRef
 from bot.everyone import CODE_WINDOW_S, confirmation_code
-from bot.sandbox import SandboxServer, World, run_slash_command, send_action
-from bot.sandbox.background import BackgroundServer
+from bot.sandbox import World, run_slash_command, send_action
 from bot.sandbox.roles import REVOKE_USER_ACCESS_TOKEN
-from tests.support.settings import BOT_SECRET, COMMAND_TOKEN, bot_settings
+from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
+from tests.support.stack import Mode, Waits, bot_app, serve_bot, start_stand_in
 
 # --- who is who ------------------------------------------------------------------------------------
 
@@ -207,7 +207,7 @@ def build_world() -> World:
     return world
 
 
-_NOT_STATE = ("_lock", "faults", "exchanges")
+_NOT_STATE = ("_lock", "faults", "exchanges", "network")
 
 
 def freeze(world: World) -> dict[str, Any]:
@@ -256,10 +256,11 @@ def ask_mattermost(world: World, base_url: str) -> dict[tuple[str, str], frozens
 def _decide(world: World, base_url: str, token: str | None, name: str, pristine: dict[str, Any]) -> Iterator[str]:
     if token is None:
         return
+    http = world.network.session()
 
     def call(method: str, path: str, body: Any = None) -> requests.Response:
-        return requests.request(method, f"{base_url}/api/v4{path}", json=body, timeout=5,
-                                headers={"Authorization": f"Bearer {token}"})
+        return http.request(method, f"{base_url}/api/v4{path}", json=body, timeout=5,
+                            headers={"Authorization": f"Bearer {token}"})
 
     found = call("GET", f"/users/username/{name}")  # the caller resolves the name, as they would in a client
     if found.status_code != 200:
@@ -310,17 +311,21 @@ class Env:
 @pytest.fixture(scope="module")
 def env() -> Iterator[Env]:
     world = build_world()
-    with SandboxServer(world) as mattermost:
+    mode, waits = Mode(sockets=False, real_time=False), Waits()
+    mattermost = start_stand_in(world, mode)
+    try:
         extra = {"notify_targets": False, "revoke_rate_limit": "100000 per minute", "log_level": "WARNING"}
-        typed = BackgroundServer(create_app(bot_settings(mattermost.url, world.bot_token, **extra)))
-        clicked = BackgroundServer.knowing_its_url(
-            lambda url: create_app(bot_settings(mattermost.url, world.bot_token, bot_public_url=url, **extra)))
+        typed = serve_bot(world, mode, lambda _url: bot_app(world, mattermost.url, mode, waits, **extra))
+        clicked = serve_bot(world, mode, lambda url: bot_app(world, mattermost.url, mode, waits,
+                                                             bot_public_url=url, **extra))
         with typed, clicked:
             decided = ask_mattermost(world, mattermost.url)
             for url in (typed.url, clicked.url):  # the bot's token opens its session once, before the snapshot
                 run_slash_command(world, url + "/slash/sessions", COMMAND_TOKEN, "alice", "list")
             yield Env(world, typed.url + "/slash/sessions", clicked.url + "/actions", freeze(world), decided,
                       mattermost.url)
+    finally:
+        mattermost.stop()
 
 
 @pytest.mark.parametrize(("actor", "target"), [(a, t) for a in ACTORS for t in TARGETS])
@@ -464,8 +469,8 @@ def as_caller(env: Env, username: str, method: str, path: str) -> int | None:
         token = env.world.token_of(username)
     except LookupError:
         return None
-    return requests.request(method, f"{env.mattermost_url}/api/v4{path}", timeout=5,
-                            headers={"Authorization": f"Bearer {token}"}).status_code
+    return env.world.network.session().request(method, f"{env.mattermost_url}/api/v4{path}", timeout=5,
+                                               headers={"Authorization": f"Bearer {token}"}).status_code
 
 
 @pytest.mark.parametrize("actor", list(ACTORS))

@@ -7,14 +7,7 @@ import pytest
 from bot.bulk import (RATE_LIMIT_ATTEMPTS, Progress, Target, count_revoked, milestones, patiently, sign_out,
                       sign_out_all)
 from bot.errors import UpstreamRejected
-from bot.mattermost import MattermostAPI
 from bot.model import Session, User
-from tests.support.settings import bot_settings
-
-
-@pytest.fixture
-def api(world, mattermost) -> MattermostAPI:
-    return MattermostAPI(bot_settings(mattermost.url, world.bot_token))
 
 
 def users_with_sessions(world, count: int, sessions_each: int = 3) -> list[Target]:

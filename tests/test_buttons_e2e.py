@@ -159,11 +159,10 @@ def test_user_who_lost_edit_other_users_after_the_list_is_refused_at_click_time(
 
 
 def test_action_requests_that_are_not_json_or_have_no_user_get_4xx(button_bot):
-    import requests
 
-    assert requests.post(button_bot.url + "/actions", data="x", timeout=5).status_code == 415
-    assert requests.post(button_bot.url + "/actions", data="{not json", headers={"Content-Type": "application/json"}, timeout=5).status_code == 400
-    assert requests.post(button_bot.url + "/actions", json={"context": {}}, timeout=5).status_code == 400
+    assert button_bot.http.post(button_bot.url + "/actions", data="x", timeout=5).status_code == 415
+    assert button_bot.http.post(button_bot.url + "/actions", data="{not json", headers={"Content-Type": "application/json"}, timeout=5).status_code == 400
+    assert button_bot.http.post(button_bot.url + "/actions", json={"context": {}}, timeout=5).status_code == 400
 
 
 # --- notifications ------------------------------------------------------------------------------

@@ -1,5 +1,9 @@
 """The admin's path from zero to a working /sessions: `sessions-bot install`, `check` and `uninstall`, run as
-the console script runs them, against the Mattermost stand-in over HTTP."""
+the console script runs them, against the Mattermost stand-in over HTTP.
+
+On sockets (``pytest.mark.sockets``): the console script builds its own Mattermost client from the
+environment, as an admin's shell gives it, so the stand-in must be reachable at a real URL.
+"""
 from __future__ import annotations
 
 import re
@@ -13,6 +17,8 @@ from bot.cli import main
 from bot.sandbox import run_registered_command
 from bot.sandbox.background import BackgroundServer
 from tests.support.settings import BOT_SECRET, bot_settings
+
+pytestmark = pytest.mark.sockets
 
 BOT_URL = "https://sessions-bot.example.com"
 Run = Callable[..., tuple[int, str, str]]

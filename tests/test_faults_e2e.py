@@ -16,6 +16,13 @@ A 429 is waited out where the bot sends a call again (one by one revocations, bu
 tokens), which must then simply succeed. Then a few faults that need a story of their own: a session
 signed out between the list and the click, the bot's token revoked or disabled in the middle of a bulk
 sign-out, and Mattermost slow on every call.
+
+Most cases run in process, in virtual time (``tests/support/stack.py``): a delay past the timeout is a
+``ReadTimeout`` at once, a ``Retry-After`` is recorded in ``bot_waits`` instead of slept. What that stands for
+is shown for real by ``test_on_real_sockets_the_same_faults_take_the_time_they_say`` (``pytest.mark.sockets``):
+one timeout, one dropped connection, 429s really waited out, an answer that is not JSON. The few stories that
+need another party to cut in while Mattermost is slow, or the reply budget to run out, are marked
+``real_time``.
 """
 from __future__ import annotations
 
@@ -26,11 +33,10 @@ from dataclasses import dataclass
 from typing import Callable
 
 import pytest
-import requests
 
 from bot.everyone import CODE_WINDOW_S, confirmation_code
 from bot.sandbox import SlashResult, World, buttons_of, click_button, run_slash_command
-from bot.sandbox.background import BackgroundServer
+from tests.support.stack import BotServer
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
 from tests.support.waiting import eventually
 
@@ -163,18 +169,18 @@ SCENARIOS = {
 
 
 @pytest.fixture
-def bot(make_bot) -> BackgroundServer:
+def bot(make_bot) -> BotServer:
     """A bot with buttons whose every call to Mattermost times out after 0.3 s."""
     return make_bot(mattermost_timeout_s=TIMEOUT_S)
 
 
-def type_(world: World, bot: BackgroundServer, username: str, text: str) -> SlashResult:
+def type_(world: World, bot: BotServer, username: str, text: str) -> SlashResult:
     result = run_slash_command(world, bot.url + "/slash/sessions", COMMAND_TOKEN, username, text)
     assert result.status == 200 and result.error is None and result.ephemeral
     return result
 
 
-def run_scenario(world: World, bot: BackgroundServer, scenario: Scenario, before_fault: Callable[[], None]) -> str:
+def run_scenario(world: World, bot: BotServer, scenario: Scenario, before_fault: Callable[[], None]) -> str:
     """Run the scenario's command (typing it, or typing and clicking), the fault injected just before the
     command that meets it; what the user is shown."""
     if not scenario.click:
@@ -198,8 +204,8 @@ def assert_claims_hold(world: World, records: list[dict]) -> None:
         assert not set(record["token_ids"]) & active, f"claimed disabled but still active: {record}"
 
 
-def assert_healthy(world: World, bot: BackgroundServer) -> None:
-    assert requests.get(bot.url + "/healthz", timeout=5).json() == {"status": "ok"}
+def assert_healthy(world: World, bot: BotServer) -> None:
+    assert bot.http.get(bot.url + "/healthz", timeout=5).json() == {"status": "ok"}
     listed = type_(world, bot, "otheradmin", "list").visible_text or ""
     assert listed.startswith(("#### Your sessions (1)", "You have no active sessions")), listed  # (after everyone)
 
@@ -215,7 +221,34 @@ CASES = [(s, f) for s in SCENARIOS for f in FAULTS if SCENARIOS[s].reads_answer 
 
 @pytest.mark.parametrize(("scenario_name", "fault_name"), CASES)
 def test_a_fault_is_explained_audited_as_failed_claims_nothing_and_the_bot_carries_on(
-        world, bot, caplog, scenario_name, fault_name):
+        world, bot, caplog, bot_waits, scenario_name, fault_name):
+    check_fault(world, bot, caplog, scenario_name, fault_name)
+    if FAULTS[fault_name].rate_limit and SCENARIOS[scenario_name].patient:  # in virtual time, nothing really waits
+        assert bot_waits.seconds == [1.0], "the bot waits exactly what Retry-After asks, once"
+    else:
+        assert bot_waits.seconds == []
+
+
+#: One case of each fault that takes real time (a timeout, a dropped connection, a 429 waited out), and the
+#: answers that are not JSON, on real sockets: what virtual time stands for above, shown for real.
+SOCKET_CASES = [("list", "timeout"), ("revoke", "connection reset"), ("filtered revoke-all", "HTTP 429"),
+                ("bulk", "HTTP 429"), ("tokens", "not JSON")]
+
+
+@pytest.mark.sockets
+@pytest.mark.parametrize(("scenario_name", "fault_name"), SOCKET_CASES)
+def test_on_real_sockets_the_same_faults_take_the_time_they_say(world, bot, caplog, scenario_name, fault_name):
+    started = time.monotonic()
+    check_fault(world, bot, caplog, scenario_name, fault_name)
+    elapsed = time.monotonic() - started
+    if fault_name == "timeout":  # the bot really stopped waiting at its timeout, before Mattermost answered
+        assert elapsed >= TIMEOUT_S
+    if fault_name == "HTTP 429":  # and really waited out Retry-After: 1
+        assert elapsed >= 1.0
+
+
+def check_fault(world: World, bot: BotServer, caplog, scenario_name: str, fault_name: str) -> None:
+    """The scenario meets the fault: the four things the module docstring promises hold."""
     caplog.set_level(logging.INFO, logger="bot.audit")
     scenario, fault = SCENARIOS[scenario_name], FAULTS[fault_name]
     untouched = scenario.untouched(world)
@@ -319,6 +352,7 @@ def test_a_bulk_target_the_rate_limiter_never_lets_through_fails_alone(world, bo
 
 # --- a failure in a command that outlasted the reply budget -----------------------------------------
 
+@pytest.mark.real_time  # the bot's reply budget runs out, or another user cuts in, while Mattermost is slow
 def test_a_bulk_failure_reported_late_through_response_url_is_as_honest(world, make_bot, caplog):
     caplog.set_level(logging.INFO, logger="bot.audit")
     bot = make_bot(mattermost_timeout_s=TIMEOUT_S, reply_budget_s=0.1)
@@ -407,6 +441,7 @@ def test_a_session_signed_out_elsewhere_after_the_list_is_not_found_when_clicked
     assert_healthy(world, bot)
 
 
+@pytest.mark.real_time  # the bot's reply budget runs out, or another user cuts in, while Mattermost is slow
 def test_a_session_that_ends_between_the_bots_own_read_and_its_revoke_is_reported_as_already_gone(world, bot, caplog):
     caplog.set_level(logging.INFO, logger="bot.audit")
     target = _first_session(world, "alice")
@@ -437,6 +472,7 @@ def crowd(world: World) -> list[dict]:
     return users
 
 
+@pytest.mark.real_time  # the token is cut off while Mattermost is slow to answer the first sign-outs
 @pytest.mark.parametrize("how", ["revoked", "disabled"])
 def test_the_bots_token_cut_off_mid_bulk_fails_the_rest_honestly(world, make_bot, crowd, caplog, how):
     caplog.set_level(logging.INFO, logger="bot.audit")
@@ -471,8 +507,8 @@ def test_the_bots_token_cut_off_mid_bulk_fails_the_rest_honestly(world, make_bot
     assert summary["result"] == "failed" and summary["reason"].endswith(f"{len(failed)} failed")
 
     world.faults.clear()
-    assert requests.get(bot.url + "/healthz", timeout=5).json() == {"status": "ok"}
-    ready = requests.get(bot.url + "/readyz", timeout=5)
+    assert bot.http.get(bot.url + "/healthz", timeout=5).json() == {"status": "ok"}
+    ready = bot.http.get(bot.url + "/readyz", timeout=5)
     assert ready.status_code == 503 and "rejected the bot's token" in ready.json()["reason"]
     assert "rejected the sessions bot's access token" in type_(world, bot, "alice", "list").visible_text
     if how == "disabled":  # an admin enables the token again: the bot picks up where it left off

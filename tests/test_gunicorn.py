@@ -1,4 +1,8 @@
-"""The Procfile's command for real: gunicorn with gunicorn.conf.py, configured only through the environment."""
+"""The Procfile's command for real: gunicorn with gunicorn.conf.py, configured only through the environment.
+
+On sockets (``pytest.mark.sockets``): gunicorn is a separate process, which reaches the stand-in only over
+a real socket; and what is tested (start-up, SIGTERM, keep-alive) is the real server's.
+"""
 from __future__ import annotations
 
 import json
@@ -18,6 +22,8 @@ import requests
 
 from bot.sandbox import buttons_of, click_button, run_slash_command
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
+
+pytestmark = pytest.mark.sockets
 
 ROOT = Path(__file__).resolve().parent.parent
 

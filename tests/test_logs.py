@@ -2,7 +2,7 @@
 import json
 import logging
 
-import requests
+import pytest
 
 from bot.logs import REQUEST_ID_HEADER, json_handler
 from bot.sandbox import buttons_of, click_button, run_slash_command
@@ -21,14 +21,15 @@ def test_a_log_line_is_one_json_object_with_time_level_logger_message_and_reques
 
 
 def test_every_response_carries_a_request_id_and_a_sane_incoming_one_is_kept(bot):
-    generated = requests.get(bot.url + "/healthz", timeout=5).headers[REQUEST_ID_HEADER]
+    generated = bot.http.get(bot.url + "/healthz", timeout=5).headers[REQUEST_ID_HEADER]
     assert len(generated) == 32
-    kept = requests.get(bot.url + "/healthz", headers={REQUEST_ID_HEADER: "proxy-req-12345"}, timeout=5)
+    kept = bot.http.get(bot.url + "/healthz", headers={REQUEST_ID_HEADER: "proxy-req-12345"}, timeout=5)
     assert kept.headers[REQUEST_ID_HEADER] == "proxy-req-12345"
-    replaced = requests.get(bot.url + "/healthz", headers={REQUEST_ID_HEADER: "bad id\"}{"}, timeout=5)
+    replaced = bot.http.get(bot.url + "/healthz", headers={REQUEST_ID_HEADER: "bad id\"}{"}, timeout=5)
     assert replaced.headers[REQUEST_ID_HEADER] != "bad id\"}{"
 
 
+@pytest.mark.sockets  # urllib3's DEBUG lines (each request line, each new connection) come only from real sockets
 def test_no_token_or_secret_appears_in_any_log_line_even_at_debug(make_bot, world, caplog):
     caplog.set_level(logging.DEBUG)
     channel = world.add_channel("security-audit", members=["sessionsbot"])

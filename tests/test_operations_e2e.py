@@ -1,7 +1,6 @@
 """The real app's rate limit and metrics, over HTTP against the stand-in."""
 import logging
 
-import requests
 
 from bot.sandbox import run_slash_command
 from tests.support.settings import COMMAND_TOKEN
@@ -28,7 +27,7 @@ def test_eleventh_revoke_in_a_minute_gets_a_friendly_slow_down_and_revokes_nothi
 def test_metrics_count_commands_refusals_and_templated_upstream_calls(bot, slash, world):
     slash("alice", "list")
     slash("bob", "list @alice")
-    text = requests.get(bot.url + "/metrics", timeout=5).text
+    text = bot.http.get(bot.url + "/metrics", timeout=5).text
     assert 'sessions_bot_commands_total{outcome="ok",subcommand="list"}' in text
     assert 'sessions_bot_refusals_total{reason="needs_edit_other_users"}' in text
     assert 'endpoint="/users/{user_id}/sessions"' in text

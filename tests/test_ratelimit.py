@@ -24,9 +24,9 @@ from bot.ratelimit import (
     validate_storage_uri,
 )
 from bot.sandbox import World, run_slash_command, send_action
-from bot.sandbox.background import BackgroundServer
 from bot.service import Invocation, SessionsService
 from bot.slash import token_is_valid
+from tests.support.stack import serve_bot
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN, bot_settings
 
 ALICE, BOB = "a" * 26, "b" * 26
@@ -198,10 +198,10 @@ def test_replicas_sharing_a_redis_share_each_users_count(redis_url):
 
 # --- through HTTP, wired as the bot's routes are to be wired -------------------------------------
 
-def wired_app(settings, limiter: RevokeLimiter) -> Flask:
+def wired_app(api: MattermostAPI, settings, limiter: RevokeLimiter) -> Flask:
     """The bot's two routes reduced to their core, with the limit where slash.py and clicks.py are to call it."""
     app = Flask(__name__)
-    service = SessionsService(MattermostAPI(settings), secret=settings.bot_secret.get_secret_value())
+    service = SessionsService(api, secret=settings.bot_secret.get_secret_value())
     signer = ButtonSigner(settings.bot_secret.get_secret_value())
 
     @app.post("/slash/sessions")
@@ -227,9 +227,11 @@ def wired_app(settings, limiter: RevokeLimiter) -> Flask:
 
 
 @pytest.fixture
-def limited_bot(world: World, mattermost) -> Iterator[str]:
-    with BackgroundServer(wired_app(bot_settings(mattermost.url, world.bot_token), RevokeLimiter())) as server:
-        yield server.url
+def limited_bot(world: World, api, mattermost, mode) -> Iterator[str]:
+    settings = bot_settings(mattermost.url, world.bot_token)
+    server = serve_bot(world, mode, lambda _url: wired_app(api, settings, RevokeLimiter()))
+    yield server.url
+    server.stop()
 
 
 def test_over_http_the_eleventh_revoke_is_a_200_ephemeral_reply_and_nothing_is_revoked(world: World, limited_bot):

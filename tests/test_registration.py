@@ -24,8 +24,9 @@ from bot.registration import (
     install_all_teams,
     uninstall,
 )
-from bot.sandbox import SandboxServer, World, run_registered_command
+from bot.sandbox import World, run_registered_command
 from tests.support.settings import bot_settings
+from tests.support.stack import Mode, StandIn, bot_api
 
 PUBLIC_URL = "https://sessions-bot.example.com"
 COMMAND_URL = PUBLIC_URL + "/slash/sessions"
@@ -40,12 +41,12 @@ def manifest() -> Manifest:
 
 
 @pytest.fixture
-def api_for(world: World, mattermost: SandboxServer) -> Callable[[str], RegistrationAPI]:
+def api_for(world: World, mattermost: StandIn, mode: Mode) -> Callable[[str], RegistrationAPI]:
     """A RegistrationAPI using ``username``'s token (the bot's for ``sessionsbot``)."""
 
     def build(username: str) -> RegistrationAPI:
         token = world.bot_token if username == "sessionsbot" else world.token_of(username)
-        return RegistrationAPI(bot_settings(mattermost.url, token))
+        return bot_api(world, mattermost.url, mode, cls=RegistrationAPI, token=token)
 
     return build
 
@@ -153,9 +154,9 @@ def test_install_all_teams_covers_every_team_of_the_bot_and_no_other(api, manife
     assert [r.change for r in install_all_teams(api, manifest, PUBLIC_URL)] == [Change.UNCHANGED] * 2
 
 
-def test_a_bot_in_no_team_is_told_to_join_one(manifest, mattermost, world):
+def test_a_bot_in_no_team_is_told_to_join_one(manifest, mattermost, world, mode):
     lone = world.add_user("lonebot", "system_user system_admin", is_bot=True, join_team=False)
-    api = RegistrationAPI(bot_settings(mattermost.url, world.add_access_token(lone["id"])))
+    api = bot_api(world, mattermost.url, mode, cls=RegistrationAPI, token=world.add_access_token(lone["id"]))
 
     with pytest.raises(RegistrationError) as caught:
         install_all_teams(api, manifest, PUBLIC_URL)
@@ -262,7 +263,7 @@ def test_a_user_runs_the_installed_command_against_the_bot_with_the_printed_toke
 
 # --- check ----------------------------------------------------------------------------------------
 
-def run_check(api: RegistrationAPI, manifest: Manifest, mattermost: SandboxServer, *,
+def run_check(api: RegistrationAPI, manifest: Manifest, mattermost: StandIn, *,
               public_url: str | None = PUBLIC_URL, tokens: tuple[str, ...] = (),
               teams: tuple[str, ...] = ("acme",)) -> list[CheckLine]:
     return check(api, manifest, CheckInputs(mattermost.url, public_url, tokens, teams))
@@ -279,8 +280,8 @@ def test_check_when_mattermost_does_not_answer_stops_at_the_first_line(manifest)
     assert format_check(lines) == f"✗ Mattermost answers at {url} — {fix}"
 
 
-def test_check_with_a_rejected_token_says_to_make_a_new_one(manifest, mattermost):
-    api = RegistrationAPI(bot_settings(mattermost.url, "bogustoken0000000000000000"))
+def test_check_with_a_rejected_token_says_to_make_a_new_one(manifest, mattermost, world, mode):
+    api = bot_api(world, mattermost.url, mode, cls=RegistrationAPI, token="bogustoken0000000000000000")
 
     lines = run_check(api, manifest, mattermost)
 
@@ -448,12 +449,14 @@ def failure_of(call: Callable[[], object]) -> Exception:
     ("no such team", "Mattermost has no team 'nope' that the bot can see: use the team's name as in its URL "
                      "(or its id), and make sure the bot is a member"),
 ])
-def test_describe_failure_says_in_one_line_what_went_wrong(api, api_for, manifest, mattermost, world, case, expected):
+def test_describe_failure_says_in_one_line_what_went_wrong(api, api_for, manifest, mattermost, world, mode, case,
+                                                          expected):
     if case == "not json":
         world.faults.add(r"^/api/v4/users/me$", body=b"<html>proxy error</html>", content_type="text/html")
     calls = {
         "unreachable": lambda: RegistrationAPI(bot_settings(closed_port_url(), world.bot_token)).me(),
-        "bogus token": lambda: RegistrationAPI(bot_settings(mattermost.url, "bogustoken0000000000000000")).me(),
+        "bogus token": lambda: bot_api(world, mattermost.url, mode, cls=RegistrationAPI,
+                                       token="bogustoken0000000000000000").me(),
         "refused": lambda: api_for("alice").commands(team_id(world, "acme")),
         "not json": api.me,
         "no such team": lambda: install(api, manifest, "nope", PUBLIC_URL),

@@ -2,6 +2,10 @@
 
 Every exchange here also passes through the ``mattermost`` fixture's contract check, which leaves
 ``/hooks/...`` out: the OpenAPI description covers ``/api/v4`` only.
+
+On sockets (``pytest.mark.sockets``): this is the stand-in's own specification, checked on the wire as any
+HTTP client sees it, which is what the in-process transport (``bot/sandbox/inprocess.py``) and the bot's socket
+tests rely on.
 """
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from bot.sandbox import SandboxServer, World, run_slash_command
 from bot.sandbox.background import BackgroundServer
 from bot.sandbox.command_webhooks import COMMAND_WEBHOOK_LIFETIME_MS
 from bot.sandbox.ids import is_valid_id
+
+pytestmark = pytest.mark.sockets
 
 @pytest.fixture
 def integration() -> Iterator[tuple[str, list[str]]]:

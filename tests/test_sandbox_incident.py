@@ -7,6 +7,10 @@ Each rule is Mattermost's, from the server source named in ``bot/sandbox/api_tok
 also have every exchange checked against the OpenAPI description (with the documented
 ``SPEC_CORRECTIONS``); the few that send deliberately malformed requests, which that description
 rightly refuses, use ``raw_url`` instead.
+
+On sockets (``pytest.mark.sockets``): this is the stand-in's own specification, checked on the wire as any
+HTTP client sees it, which is what the in-process transport (``bot/sandbox/inprocess.py``) and the bot's socket
+tests rely on.
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ import requests
 from bot.sandbox import SandboxServer, World
 from tests.support.contract import assert_exchanges_match_contract
 from tests.test_sandbox import UNKNOWN_ID, Api, as_user, assert_app_error, uid
+
+pytestmark = pytest.mark.sockets
 
 PERMISSION_ERROR = "api.context.permissions.app_error"
 TOKEN_NOT_FOUND = "app.user_access_token.get_by_user.app_error"

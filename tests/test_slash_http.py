@@ -19,7 +19,7 @@ def post(bot, world):
         if token is not None:
             form["token"] = token
         headers = {"Authorization": header} if header else {}
-        return requests.post(bot.url + "/slash/sessions", data=form if data is None else data, headers=headers, timeout=10, **kwargs)
+        return bot.http.post(bot.url + "/slash/sessions", data=form if data is None else data, headers=headers, timeout=10, **kwargs)
 
     return send
 
@@ -51,7 +51,7 @@ def test_a_forged_header_beside_a_valid_form_token_is_rejected(post):
 
 def test_two_token_fields_are_rejected(bot, world):
     form = [("token", COMMAND_TOKEN), ("token", COMMAND_TOKEN), ("user_id", world.user_by_username("alice")["id"])]
-    assert requests.post(bot.url + "/slash/sessions", data=form, timeout=10).status_code == 400
+    assert bot.http.post(bot.url + "/slash/sessions", data=form, timeout=10).status_code == 400
 
 
 def test_missing_user_id_gets_400(post):
@@ -64,11 +64,11 @@ def test_malformed_user_id_gets_400(post):
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
 def test_wrong_method_gets_405(bot, method):
-    assert requests.request(method, bot.url + "/slash/sessions", timeout=10).status_code == 405
+    assert bot.http.request(method, bot.url + "/slash/sessions", timeout=10).status_code == 405
 
 
 def test_json_body_gets_415(bot):
-    assert requests.post(bot.url + "/slash/sessions", json={"token": COMMAND_TOKEN}, timeout=10).status_code == 415
+    assert bot.http.post(bot.url + "/slash/sessions", json={"token": COMMAND_TOKEN}, timeout=10).status_code == 415
 
 
 def test_body_over_64_kib_gets_413(post):
@@ -82,7 +82,7 @@ def test_huge_but_allowed_text_gets_a_bounded_friendly_reply(post):
 
 
 def test_healthz_answers_without_calling_mattermost(bot, world):
-    response = requests.get(bot.url + "/healthz", timeout=10)
+    response = bot.http.get(bot.url + "/healthz", timeout=10)
     assert response.status_code == 200 and response.json() == {"status": "ok"}
     assert world.exchanges == []
 

@@ -1,20 +1,12 @@
 """Which team members have stale sessions (``bot.stale``), read through the real client against the stand-in."""
 from __future__ import annotations
 
-import pytest
 
 from bot import stale
 from bot.filters import Duration
-from bot.mattermost import MattermostAPI
 from bot.permissions import EDIT_OTHER_USERS, MANAGE_SYSTEM, Caller
-from tests.support.settings import bot_settings
 
 DAY_MS = 86_400_000
-
-
-@pytest.fixture
-def api(world, mattermost) -> MattermostAPI:
-    return MattermostAPI(bot_settings(mattermost.url, world.bot_token))
 
 
 def caller(*permissions: str) -> Caller:

@@ -8,9 +8,10 @@ and imports nothing else from ``bot``, so tests written against it check the bot
 Mattermost rather than against the bot's own assumptions.
 """
 from .actions import ActionResult, buttons_of, click_button, send_action
-from .server import SandboxServer
+from .inprocess import InProcessServer, Network
+from .server import InProcessSandbox, SandboxServer
 from .slash import SlashResult, run_registered_command, run_slash_command
 from .world import World
 
-__all__ = ["ActionResult", "SandboxServer", "SlashResult", "World", "buttons_of", "click_button",
+__all__ = ["ActionResult", "InProcessSandbox", "InProcessServer", "Network", "SandboxServer", "SlashResult", "World", "buttons_of", "click_button",
            "run_registered_command", "run_slash_command", "send_action"]

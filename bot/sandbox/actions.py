@@ -98,7 +98,7 @@ def _perform(world: World, clicker: dict[str, Any], target: ClickTarget, timeout
     """Send the request for a resolved click and apply the answer like ``DoPostActionWithCookie``."""
     url = target.action["integration"].get("url", "")
     answer = call_integration("POST", url, {"Content-Type": "application/json", "Accept": "application/json"},
-                              _request_body(world, clicker, target), timeout_s)
+                              _request_body(world, clicker, target), timeout_s, world.network)
     if answer.status == 0:
         return _failed(_INTEGRATION_FAILED, f"the action URL {url} could not be reached", answer)
     if answer.status != 200:

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.local import LocalProxy
 from werkzeug.routing import BaseConverter, Rule
 
 from .api_commands import add_command_routes
@@ -30,6 +31,12 @@ from .roles import MANAGE_SYSTEM, VIEW_TEAM
 from .views import role_view, session_view, user_view
 from .wire import AppError, invalid_body_param, invalid_url_param, not_found_route, permission_error, session_expired
 from .world import World
+
+WORLD_KEY = "sandbox.world"
+"""The environ key naming the :class:`World` a request is for (one app serves every world of a process)."""
+
+#: The world of the request being handled (only valid while handling one).
+CURRENT_WORLD: World = LocalProxy(lambda: request.environ[WORLD_KEY])  # type: ignore[assignment]
 
 _USERNAME = re.compile(r"[a-z0-9.\-_]{1,64}")
 _RESTRICTED_USERNAMES = {"all", "channel", "matterbot", "system"}
@@ -78,8 +85,9 @@ def _body_array() -> list[str]:
     return [v if isinstance(v, str) else "" for v in doc] if isinstance(doc, list) else []
 
 
-def create_api(world: World) -> Flask:
-    """A Flask app serving the stand-in's ``/api/v4`` endpoints and ``/hooks/commands/{id}`` from ``world``."""
+def create_api(world: World = CURRENT_WORLD) -> Flask:
+    """A Flask app serving the stand-in's ``/api/v4`` endpoints and ``/hooks/commands/{id}`` from ``world``
+    (by default, from the world each request carries in ``environ["sandbox.world"]``)."""
     app = Flask("mattermost_sandbox")
     app.url_rule_class = _ExactMethodsRule
     app.url_map.converters["re"] = _Pattern

@@ -5,6 +5,7 @@ import threading
 from types import TracebackType
 from typing import Any, Callable
 
+import requests
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 POLL_INTERVAL_S = 0.02
@@ -35,6 +36,13 @@ class BackgroundServer:
     def url(self) -> str:
         """The base URL, e.g. ``http://127.0.0.1:54321``."""
         return f"http://{self._server.host}:{self._server.port}"
+
+    @property
+    def http(self) -> requests.Session:
+        """A ``requests.Session`` for calling the app (ignoring proxies from the environment)."""
+        session = requests.Session()
+        session.trust_env = False
+        return session
 
     def start(self) -> str:
         """Start serving; returns the base URL."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import requests
 
 if TYPE_CHECKING:
+    from .inprocess import Network
     from .world import World
 
 MAX_INTEGRATION_RESPONSE_SIZE = 1024 * 1024
@@ -35,14 +36,16 @@ class Answer:
 
 
 def call_integration(method: str, url: str, headers: dict[str, str], data: str | bytes | None,
-                     timeout_s: float) -> Answer:
+                     timeout_s: float, network: Network | None = None) -> Answer:
     """Send one request with exactly ``headers`` (plus Go's own) and no proxy from the environment,
     then read at most ``MAX_INTEGRATION_RESPONSE_SIZE`` bytes of the answer. Never raises for
-    network trouble."""
+    network trouble. ``network``'s apps are reached in process (see :mod:`.inprocess`)."""
     started = time.monotonic()
     with requests.Session() as http:
         http.headers.clear()
         http.trust_env = False
+        if network is not None:
+            network.mount_on(http)
         try:
             with http.request(method, url, data=data, headers={**GO_CLIENT_HEADERS, **headers},
                               timeout=timeout_s, stream=True, allow_redirects=True) as answer:

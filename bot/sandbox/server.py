@@ -1,24 +1,32 @@
-"""The stand-in as a real HTTP server: the API app wrapped in latency, faults and traffic recording."""
+"""The stand-in as a WSGI app (built once per process, serving whichever :class:`World` each request
+carries in ``environ["sandbox.world"]``), wrapped in latency, faults and traffic recording; and as a
+real HTTP server on loopback for one world.
+
+In process (:mod:`.inprocess`) the environ also carries the function to wait with (virtual time) and
+a flag for a dropped connection; on a socket, waits are real and a drop really closes the socket.
+"""
 from __future__ import annotations
 
 import io
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import requests
 from flask import Flask
 from werkzeug.serving import WSGIRequestHandler
 
-from .api import create_api
+from .api import WORLD_KEY, create_api
 from .background import BackgroundServer
 from .exchanges import Exchange
 from .faults import FaultRule
+from .inprocess import DROPPED_KEY, HEADERS_KEY, SLEEP_KEY, InProcessServer
 from .wire import JSON_CONTENT_TYPE, AppError, go_json, permission_error, session_expired
 from .world import World
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-_RAW_HEADERS = "sandbox.request_headers"
 
 _HTTP_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
                  413: "Request Entity Too Large", 429: "Too Many Requests", 500: "Internal Server Error",
@@ -42,7 +50,7 @@ class _RequestHandler(WSGIRequestHandler):
         headers: dict[str, str] = {}
         for name, value in self.headers.items():
             headers[name] = f"{headers[name]}, {value}" if name in headers else value
-        environ[_RAW_HEADERS] = headers
+        environ[HEADERS_KEY] = headers
         return environ
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -71,18 +79,21 @@ def _fault_answer(rule: FaultRule, request_id: str) -> tuple[int, list[tuple[str
 
 
 class Transport:
-    """WSGI middleware between the network and the API: latency, faults, and recording every exchange.
+    """WSGI middleware between the network and the API: latency, faults, and recording every exchange, for
+    the world the request carries.
 
     The request body is read once and handed on; the response is collected whole before it
     is sent, and the exchange is recorded exactly as it goes out (a dropped connection is
-    recorded with status 0 and a note).
+    recorded with status 0 and a note). Waits go through ``environ["sandbox.sleep"]`` when the
+    request came in process (virtual time), else ``time.sleep``.
     """
 
-    def __init__(self, app: WSGIApp, world: World) -> None:
+    def __init__(self, app: WSGIApp) -> None:
         self.app = app
-        self.world = world
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        world: World = environ[WORLD_KEY]
+        sleep: Callable[[float], None] = environ.get(SLEEP_KEY, time.sleep)
         if environ.get("wsgi.input_terminated"):  # chunked request: read to the end
             request_body = environ["wsgi.input"].read()
         else:
@@ -94,27 +105,28 @@ class Transport:
         path, _, query = raw_uri.partition("?")
         if not query:
             query = environ.get("QUERY_STRING", "")
-        request_headers = environ.get(_RAW_HEADERS) or _headers_from_environ(environ)
+        request_headers = environ.get(HEADERS_KEY) or _headers_from_environ(environ)
 
-        if self.world.latency_s:
-            time.sleep(self.world.latency_s)
+        if world.latency_s:
+            sleep(world.latency_s)
         notes: list[str] = []
-        rule = self.world.faults.take(method, path)
+        rule = world.faults.take(method, path)
         if rule is not None:
             notes.append(f"fault {rule.path_regex!r}")
-            time.sleep(rule.delay_s)
+            if rule.delay_s:
+                sleep(rule.delay_s)
         if rule is not None and rule.drop_connection:
             notes.append("connection dropped")
-            self.world.record(Exchange(method, path, query, request_headers, request_body, 0, {}, b"", tuple(notes)))
+            world.record(Exchange(method, path, query, request_headers, request_body, 0, {}, b"", tuple(notes)))
             _drop(environ)
             return []
         if rule is not None and rule.answers:
-            status, headers, body = _fault_response(rule, self.world.new_request_id())
+            status, headers, body = _fault_response(rule, world.new_request_id())
             status_line = f"{status} {_HTTP_REASONS.get(status, 'Unknown')}"
             headers.append(("Content-Length", str(len(body))))
         else:
             status_line, headers, body = self._call_app(environ)
-        self.world.record(Exchange(method, path, query, request_headers, request_body,
+        world.record(Exchange(method, path, query, request_headers, request_body,
                                    int(status_line.split(" ", 1)[0]), dict(headers), body, tuple(notes)))
         start_response(status_line, headers)
         return [body]
@@ -146,17 +158,43 @@ def _headers_from_environ(environ: dict[str, Any]) -> dict[str, str]:
 
 
 def _drop(environ: dict[str, Any]) -> None:
-    """Close the client connection abruptly, before any response byte is sent."""
+    """Close the client connection abruptly, before any response byte is sent (in process: say so)."""
+    environ[DROPPED_KEY] = True
     connection = environ.get("werkzeug.socket")
     if connection is not None:
         connection.shutdown(socket.SHUT_RDWR)
 
 
-def create_sandbox_app(world: World) -> Flask:
-    """The Flask app of the stand-in, with :class:`Transport` installed as its WSGI middleware."""
-    app = create_api(world)
-    app.wsgi_app = Transport(app.wsgi_app, world)  # type: ignore[method-assign]
+_shared_app: Flask | None = None
+_shared_app_lock = threading.Lock()
+
+
+def create_sandbox_app() -> Flask:
+    """The Flask app of the stand-in, with :class:`Transport` installed as its WSGI middleware, serving the
+    world each request carries in ``environ["sandbox.world"]`` (see :func:`serving`)."""
+    app = create_api()
+    app.wsgi_app = Transport(app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+def sandbox_app() -> Flask:
+    """The stand-in's app, built once per process (building it takes longer than a test's whole exchange)."""
+    global _shared_app
+    with _shared_app_lock:
+        if _shared_app is None:
+            _shared_app = create_sandbox_app()
+        return _shared_app
+
+
+def serving(world: World, app: WSGIApp | None = None) -> WSGIApp:
+    """The stand-in's app (by default the shared one) answering for ``world``."""
+    app = app or sandbox_app()
+
+    def for_world(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        environ[WORLD_KEY] = world
+        return app(environ, start_response)
+
+    return for_world
 
 
 class SandboxServer:
@@ -185,7 +223,7 @@ class SandboxServer:
         """Start serving and return the base URL."""
         if self._background is not None:
             raise RuntimeError("the sandbox server is already running")
-        self._background = BackgroundServer(create_sandbox_app(self.world), self.host, self.port,
+        self._background = BackgroundServer(serving(self.world), self.host, self.port,
                                             request_handler=_RequestHandler)
         self._url = self.world.site_url = self._background.start()
         return self._url
@@ -196,9 +234,31 @@ class SandboxServer:
             self._background.stop()
             self._background = None
 
+    @property
+    def http(self) -> requests.Session:
+        """A ``requests.Session`` for calling the stand-in directly (ignoring proxies from the environment)."""
+        session = requests.Session()
+        session.trust_env = False
+        return session
+
     def __enter__(self) -> SandboxServer:
         self.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+
+class InProcessSandbox(InProcessServer):
+    """The stand-in for a :class:`World`, reached in process on ``world.network`` (no socket, virtual time;
+    see :mod:`.inprocess`): the same interface as :class:`SandboxServer`. ``start()`` sets the world's
+    ``site_url`` to the stand-in's base URL."""
+
+    def __init__(self, world: World) -> None:
+        super().__init__(world.network, sandbox_app(), "mattermost", {WORLD_KEY: world})
+        self.world = world
+
+    def start(self) -> str:
+        """Make the stand-in reachable and return its base URL."""
+        self.world.site_url = super().start()
+        return self.world.site_url

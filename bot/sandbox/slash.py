@@ -256,7 +256,7 @@ def run_slash_command(
     else:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         data = urlencode(form)
-    answer = call_integration(http_method.upper(), url, headers, data, timeout_s)
+    answer = call_integration(http_method.upper(), url, headers, data, timeout_s, world.network)
     return _interpret(world, invocation, answer)
 
 

@@ -22,6 +22,7 @@ from .access_tokens import SESSION_TYPE_ACCESS_TOKEN, AccessTokens
 from .exchanges import Exchange
 from .faults import Faults
 from .ids import is_valid_team_name, new_id
+from .inprocess import Network
 from .command_webhooks import CommandWebhooks
 from .commands import Commands
 from .messaging import Messaging, copied
@@ -92,6 +93,7 @@ class World(Messaging, Commands, CommandWebhooks, AccessTokens):
         self.faults = Faults()
         self.latency_s = 0.0
         self.site_url = "http://localhost:8065"
+        self.network = Network()  # the apps this world's server can reach in process (the bot, in tests)
         self.enable_user_access_tokens = False  # ServiceSettings.EnableUserAccessTokens default
         self.show_email_address = True  # PrivacySettings.ShowEmailAddress default
         self.show_full_name = True  # PrivacySettings.ShowFullName default
