@@ -1,5 +1,8 @@
 """``python -m bench [--requests N] [--concurrency C] [--json]``: the bot against the floor of its own stack.
 
+``--slow-latency S``, ``--reply-budget S`` and ``--bulk-users N`` shrink the slow-Mattermost and bulk cases
+(``tests/test_bench.py`` runs them small: what it checks holds at any size).
+
 One run on loopback: the Mattermost stand-in (a forked gunicorn process), the bot exactly as the
 Procfile runs it, and a trivial Flask route under the same gunicorn configuration. For each scenario
 it prints requests/s, p50/p95/p99 latency, errors, Mattermost calls per command and the TCP
@@ -35,6 +38,7 @@ COMMAND_TOKEN = "benchcommandtoken0000000000"
 WORKERS, THREADS = 2, 8
 CORES = os.cpu_count() or 1
 SLOW_LATENCY_S = 2.0
+BULK_USERS = 500
 
 
 @dataclass(frozen=True)
@@ -164,8 +168,11 @@ def trivial_floor(env: dict[str, str], total: int, concurrency: int) -> tuple[Lo
     return load, {"bot": (after[0] - before[0]) * 1000 / total, "clients": (after[1] - before[1]) * 1000 / total}
 
 
-def measure(total: int, concurrency: int) -> dict[str, Any]:
-    """Run every measurement and return the results as plain data."""
+def measure(total: int, concurrency: int, *, slow_latency_s: float = SLOW_LATENCY_S, reply_budget_s: float | None = None,
+            bulk_users: int = BULK_USERS) -> dict[str, Any]:
+    """Run every measurement and return the results as plain data. The slow-Mattermost case answers every call
+    after ``slow_latency_s``; it and the bulk case (``bulk_users`` users) run the bot with ``REPLY_BUDGET_S`` set to
+    ``reply_budget_s`` (default: the bot's own default)."""
     fixture = Fixture(users=total)
     world = fixture.world
     alice, manager = (world.user_by_username(name) for name in ("alice", "usermanager"))
@@ -188,8 +195,9 @@ def measure(total: int, concurrency: int) -> dict[str, Any]:
                                                                                      "system_user_manager"}),
                                             User.from_api(alice))
     trivial, trivial_cpu = trivial_floor(env, total, concurrency)
-    slow = slow_mattermost(SLOW_LATENCY_S, env)
-    bulk = bulk_sign_out(env)
+    budget = {} if reply_budget_s is None else {"REPLY_BUDGET_S": str(reply_budget_s)}
+    slow = slow_mattermost(slow_latency_s, {**env, **budget})
+    bulk = bulk_sign_out({**env, **budget}, users=bulk_users)
     return {
         "requests": total, "concurrency": concurrency, "workers": WORKERS, "threads": THREADS, "cores": CORES,
         "scenarios": [{"name": r.name, **_load(r.load), "upstream_calls_per_command": r.upstream_calls_per_command,
@@ -204,7 +212,7 @@ def measure(total: int, concurrency: int) -> dict[str, Any]:
         "worker_peak_rss_mb": rss,
         "render_2000_sessions": micro.render_big_list(),
         "permission_check": permission,
-        "slow_mattermost": {"latency_s": SLOW_LATENCY_S, "commands": slow},
+        "slow_mattermost": {"latency_s": slow_latency_s, "reply_budget_s": reply_budget_s, "commands": slow},
         "bulk_sign_out": bulk,
     }
 
@@ -234,7 +242,7 @@ def slow_mattermost(latency_s: float, env: dict[str, str]) -> list[dict[str, Any
     return results
 
 
-def bulk_sign_out(env: dict[str, str], users: int = 500, sessions_each: int = 5) -> dict[str, Any]:
+def bulk_sign_out(env: dict[str, str], users: int = BULK_USERS, sessions_each: int = 5) -> dict[str, Any]:
     """An admin previews, then confirms, ``revoke-all ~all-hands`` for a channel of ``users`` users with
     ``sessions_each`` sessions each: wall time until the final answer, and the Mattermost calls made."""
     fixture = Fixture(users=0)
@@ -307,7 +315,7 @@ def table(results: dict[str, Any]) -> str:
     slow = results["slow_mattermost"]
     for case in slow["commands"]:
         late = f"{case['response_url_s']:.1f} s" if case["response_url_s"] is not None else "never (not needed)"
-        lines.append(f"Mattermost answering each call after {slow['latency_s']:.0f} s, {case['name']}: "
+        lines.append(f"Mattermost answering each call after {slow['latency_s']:g} s, {case['name']}: "
                      f"reply after {case['reply_s']:.1f} s ({case['reply']!r}), via response_url after {late}")
     bulk = results["bulk_sign_out"]
     for step in bulk["steps"]:
@@ -323,9 +331,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=400, help="requests per scenario (default 400)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent clients (default 8)")
+    parser.add_argument("--slow-latency", type=float, default=SLOW_LATENCY_S, metavar="S",
+                        help=f"how late the slow stand-in answers each call (default {SLOW_LATENCY_S:g} s)")
+    parser.add_argument("--reply-budget", type=float, default=None, metavar="S",
+                        help="REPLY_BUDGET_S of the bot in the slow and bulk cases (default: the bot's default)")
+    parser.add_argument("--bulk-users", type=int, default=BULK_USERS, metavar="N",
+                        help=f"users in the bulk sign-out's channel (default {BULK_USERS})")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
-    results = measure(args.requests, args.concurrency)
+    results = measure(args.requests, args.concurrency, slow_latency_s=args.slow_latency,
+                      reply_budget_s=args.reply_budget, bulk_users=args.bulk_users)
     print(json.dumps(results, indent=2) if args.json else table(results))
     return 0
 

@@ -36,7 +36,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 import yaml
-from openapi_core import OpenAPI
+from openapi_core import V30RequestValidator, V30ResponseValidator, Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
 from openapi_core.templating.paths.datatypes import PathOperationServer
@@ -49,11 +49,14 @@ from openapi_core.validation.request.exceptions import (
     RequestBodyValidationError,
     SecurityValidationError,
 )
+from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
+from openapi_core.validation.schemas.validators import SchemaValidator
 from openapi_core.validation.response.exceptions import (
     DataValidationError,
     HeaderValidationError,
     MissingData,
 )
+from jsonschema_path import SchemaPath
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from bot.sandbox.exchanges import Exchange
@@ -268,14 +271,65 @@ def _apply(document: dict[str, Any], correction: SpecCorrection) -> None:
     node[last] = correction.value
 
 
+class _RememberingPathFinder(APICallPathFinder):
+    """openapi-core's path finder, remembering what it found for each method and URL: finding the operation
+    of a path walks every path template of the description (about 1 ms), and each exchange needs it three
+    times (here, in the request validator, in the response validator). The answer for a method and URL
+    never changes, so remembering it checks exactly the same, once."""
+
+    _found: dict[tuple[int, str, str], PathOperationServer] = {}
+
+    def find(self, method: str, name: str) -> PathOperationServer:
+        key = (id(self.spec), method, name)
+        found = self._found.get(key)
+        if found is None:
+            found = self._found[key] = super().find(method, name)
+        return found
+
+
+class _RememberingValidators(SchemaValidatorsFactory):
+    """openapi-core's factory of JSON Schema validators, building each schema's validator once: it builds one per
+    schema per exchange otherwise (resolving references and copying the format checker each time). A
+    validator keeps no state between instances it validates, so reusing it checks exactly the same."""
+
+    def __init__(self, factory: SchemaValidatorsFactory) -> None:
+        super().__init__(factory.schema_validator_cls, factory.format_checker)
+        self._built: dict[tuple[Any, ...], SchemaValidator] = {}
+
+    def create(self, spec: SchemaPath, schema: SchemaPath, format_validators: Any = None,
+               extra_format_validators: Any = None, forbid_unspecified_additional_properties: bool = False,
+               enforce_properties_required: bool = False) -> SchemaValidator:
+        if format_validators is not None or extra_format_validators is not None:  # not used here; never cached
+            return super().create(spec, schema, format_validators, extra_format_validators,
+                                  forbid_unspecified_additional_properties, enforce_properties_required)
+        key = (id(spec), schema.parts, forbid_unspecified_additional_properties, enforce_properties_required)
+        built = self._built.get(key)
+        if built is None:
+            built = self._built[key] = super().create(spec, schema, None, None,
+                                                      forbid_unspecified_additional_properties,
+                                                      enforce_properties_required)
+        return built
+
+
+class _RequestValidator(V30RequestValidator):
+    path_finder_cls = _RememberingPathFinder
+    schema_validators_factory = _RememberingValidators(V30RequestValidator.schema_validators_factory)
+
+
+class _ResponseValidator(V30ResponseValidator):
+    path_finder_cls = _RememberingPathFinder
+    schema_validators_factory = _RememberingValidators(V30ResponseValidator.schema_validators_factory)
+
+
 class Contract:
     """Mattermost's API description, ready to check exchanges against."""
 
     def __init__(self, document: dict[str, Any]) -> None:
         """Compile ``document`` (already corrected); openapi-core checks it is valid OpenAPI 3.0."""
         self._paths: dict[str, Any] = document["paths"]
-        self._app = OpenAPI.from_dict(document)
-        self._finder = APICallPathFinder(self._app.spec)
+        self._app = OpenAPI.from_dict(document, config=Config(request_validator_cls=_RequestValidator,
+                                                              response_validator_cls=_ResponseValidator))
+        self._finder = _RememberingPathFinder(self._app.spec)
 
     def problems(self, exchange: Exchange) -> list[str]:
         """Everything about ``exchange`` that departs from the description; empty when none.
