@@ -21,7 +21,6 @@ was shown, and the audit line.
 """
 from __future__ import annotations
 
-import copy
 import json
 import logging
 import time
@@ -35,6 +34,7 @@ from bot.buttons import ButtonSigner
 from bot.commands import Command, DisableTokens, RevokeAll, RevokeSession, UserRef
 from bot.everyone import CODE_WINDOW_S, confirmation_code
 from bot.sandbox import World, run_slash_command, send_action
+from bot.sandbox.records import copied
 from bot.sandbox.roles import REVOKE_USER_ACCESS_TOKEN
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
 from tests.support.stack import Mode, Waits, bot_app, serve_bot, start_stand_in
@@ -212,12 +212,12 @@ _NOT_STATE = ("_lock", "faults", "exchanges", "network")
 
 def freeze(world: World) -> dict[str, Any]:
     with world._lock:  # noqa: SLF001 - a test snapshot of the whole stand-in
-        return copy.deepcopy({k: v for k, v in vars(world).items() if k not in _NOT_STATE})
+        return copied({k: v for k, v in vars(world).items() if k not in _NOT_STATE})
 
 
 def thaw(world: World, frozen: dict[str, Any]) -> None:
     with world._lock:  # noqa: SLF001
-        vars(world).update(copy.deepcopy(frozen))
+        vars(world).update(copied(frozen))
         world.exchanges.clear()
         world.faults.clear()
 

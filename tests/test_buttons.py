@@ -12,6 +12,7 @@ from bot.errors import ExpiredButton, ForeignButton, ForgedButton
 from bot.filters import Duration, Platform, SessionFilter
 from bot.model import Session, User
 from tests.factories import NOW_MS, session_json
+from tests.support.ids import stable_repr
 
 SECRET = "s" * 40
 ALICE_ID = "a" * 26
@@ -32,7 +33,7 @@ COMMANDS = [
 ]
 
 
-@pytest.mark.parametrize("command", COMMANDS, ids=repr)
+@pytest.mark.parametrize("command", COMMANDS, ids=stable_repr)
 def test_every_button_command_survives_signing_for_its_viewer(command):
     signer = ButtonSigner(SECRET)
     assert signer.verify({"signed": signer.sign(ALICE_ID, command)}, ALICE_ID) == command
@@ -59,7 +60,7 @@ def test_an_unfiltered_revoke_all_button_is_signed_exactly_as_before_filters():
     "bad_filter",
     [{"platform": ["tablet"]}, {"platform": "web"}, {"inactive": [0, "d"]}, {"inactive": [3651, "d"]},
      {"older_than": [30, "y"]}, {"older_than": ["x", "d"]}, {"inactive": [30]}, "mobile", ["web"]],
-    ids=repr,
+    ids=stable_repr,
 )
 def test_a_filter_the_bot_would_never_sign_is_refused(bad_filter):
     with pytest.raises(ForgedButton):
@@ -153,7 +154,7 @@ TOKEN_COMMANDS = [
 ]
 
 
-@pytest.mark.parametrize("command", TOKEN_COMMANDS, ids=repr)
+@pytest.mark.parametrize("command", TOKEN_COMMANDS, ids=stable_repr)
 def test_token_buttons_survive_signing(command):
     signer = ButtonSigner(SECRET)
     assert signer.verify({"signed": signer.sign(ALICE_ID, command)}, ALICE_ID) == command
@@ -175,7 +176,7 @@ def test_buttons_made_before_tokens_existed_leave_tokens_alone():
     {"do": "revoke-all", "yes": True, "target": None, "tokens": True, "filter": {"platform": ["web"]}},
     {"do": "revoke-everyone"},
     {"do": "revoke-everyone", "code": "ABCDEF"},
-], ids=repr)
+], ids=stable_repr)
 def test_contexts_the_bot_never_signs_are_forged(run):
     with pytest.raises(ForgedButton):
         ButtonSigner(SECRET).verify(signed_by_hand(run), ALICE_ID)

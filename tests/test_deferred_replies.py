@@ -30,8 +30,8 @@ from tests.support.waiting import eventually
 pytestmark = pytest.mark.sockets
 
 T = TypeVar("T")
-BUDGET_S = 0.2
-LATENCY_S = 0.3  # every call to the stand-in; a list takes one call, so it outlasts the budget
+BUDGET_S = 0.15
+LATENCY_S = 0.2  # every call to the stand-in; a list takes one call, so it outlasts the budget
 HOOK_ID = "q9x3bk1p7mz5rdw8tfyc4hnuae"
 HOOK_CALLS = r"^/hooks/commands/"
 
@@ -54,7 +54,7 @@ def late_reply(world: World, username: str, still_working: SlashResult) -> dict[
 
 @pytest.fixture
 def typed(world: World, make_bot: Callable[..., BackgroundServer]) -> Callable[..., SlashResult]:
-    """``/sessions <text>`` typed as ``username``, to a bot with buttons and a 0.2 s reply budget."""
+    """``/sessions <text>`` typed as ``username``, to a bot with buttons and a short reply budget."""
     bot = make_bot(reply_budget_s=BUDGET_S)
 
     def run(username: str, text: str = "", **options: Any) -> SlashResult:

@@ -58,6 +58,10 @@ from bot.sandbox.background import BackgroundServer
 from tests.support.contract import ContractUnavailable, assert_exchanges_match_contract, load_contract
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN, bot_settings
 
+#: The route-table test (last) reads what the fuzz tests before it sent: they run in one process, in order,
+#: also when the suite is spread over several (pytest-xdist's ``loadgroup``).
+pytestmark = pytest.mark.xdist_group("fuzz-http")
+
 MANIFEST = load_manifest()
 SLASH = MANIFEST.url_path
 ACTIONS = MANIFEST.actions_path

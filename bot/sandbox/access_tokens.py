@@ -16,12 +16,12 @@ a token; "last used" is the ``last_activity_at`` of the session its first use cr
 """
 from __future__ import annotations
 
-import copy
 import random
 import threading
 from typing import Any
 
 from .ids import new_id
+from .records import copied
 from .wire import AppError
 
 Record = dict[str, Any]
@@ -86,13 +86,13 @@ class AccessTokens:
         """The user's (username or id) token records, oldest first, secrets included (copies)."""
         with self._lock:
             user_id = self._user_ref(user)["id"]
-            return copy.deepcopy([t for t in self._access_tokens.values() if t["user_id"] == user_id])
+            return copied([t for t in self._access_tokens.values() if t["user_id"] == user_id])
 
     def access_token_by_id(self, token_id: str) -> Record | None:
         """The token record with this id, secret included (a copy), or ``None``."""
         with self._lock:
             record = self._access_tokens.get(token_id)
-            return copy.deepcopy(record) if record is not None else None
+            return copied(record) if record is not None else None
 
     def use_access_token(self, token: str, *, at_ms: int | None = None) -> Record:
         """Make the session a first use of an access token creates, as of ``at_ms`` (default now).
@@ -104,7 +104,7 @@ class AccessTokens:
             session = self._session_for_access_token(token, at_ms if at_ms is not None else self.now_ms())
             if session is None:
                 raise ValueError("access token refused")
-            return copy.deepcopy(session)
+            return copied(session)
 
     def revoke_token(self, token: str) -> None:
         """Invalidate a token *value* for good: a personal access token is deleted with its sessions
@@ -131,7 +131,7 @@ class AccessTokens:
                 raise AppError("app.user_access_token.disabled", 501)
             if len(description.encode("utf-8")) > DESCRIPTION_MAX_BYTES:
                 raise AppError("model.user_access_token.is_valid.description.app_error", 400)
-            return copy.deepcopy(self._save_access_token(user_id, description))
+            return copied(self._save_access_token(user_id, description))
 
     def _save_access_token(self, user_id: str, description: str) -> Record:
         record: Record = {"id": new_id(self._rng), "token": new_id(self._rng), "user_id": user_id,
@@ -146,14 +146,14 @@ class AccessTokens:
             record = self._access_tokens.get(token_id)
             if record is None:
                 raise AppError("app.user_access_token.get_by_user.app_error", 404)
-            return copy.deepcopy(record)
+            return copied(record)
 
     def access_tokens_page(self, user_id: str | None, page: int, per_page: int) -> list[Record]:
         """``GetUserAccessTokensForUser`` (or, with ``None``, ``GetUserAccessTokens``): one page, in the
         store's order (its query has no ``ORDER BY``; here: creation order). Copies, secrets included."""
         with self._lock:
             rows = [t for t in self._access_tokens.values() if user_id is None or t["user_id"] == user_id]
-            return copy.deepcopy(rows[page * per_page:page * per_page + per_page])
+            return copied(rows[page * per_page:page * per_page + per_page])
 
     def revoke_access_token(self, token_id: str) -> None:
         """``RevokeUserAccessToken``: delete the token and every session using it (no-op if unknown)."""

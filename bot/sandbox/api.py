@@ -23,13 +23,20 @@ from werkzeug.routing import BaseConverter, Rule
 from .api_commands import add_command_routes
 from .api_messaging import add_messaging_routes
 from .api_tokens import add_token_routes
-from .flask_io import json_response as _json
 from .flask_io import body_map, page_params, require_user_id
+from .flask_io import json_response as _json
 from .hooks import add_hook_routes
 from .ids import is_valid_id
 from .roles import MANAGE_SYSTEM, VIEW_TEAM
 from .views import role_view, session_view, user_view
-from .wire import AppError, invalid_body_param, invalid_url_param, not_found_route, permission_error, session_expired
+from .wire import (
+    AppError,
+    invalid_body_param,
+    invalid_url_param,
+    not_found_route,
+    permission_error,
+    session_expired,
+)
 from .world import World
 
 WORLD_KEY = "sandbox.world"

@@ -19,7 +19,14 @@ from .flask_io import decode_body, json_response
 from .ids import is_valid_id
 from .roles import MANAGE_OTHERS_SLASH_COMMANDS, MANAGE_SLASH_COMMANDS, VIEW_TEAM
 from .views import command_view
-from .wire import AppError, check_json_types, go_parse_bool, invalid_body_param, invalid_url_param, permission_error
+from .wire import (
+    AppError,
+    check_json_types,
+    go_parse_bool,
+    invalid_body_param,
+    invalid_url_param,
+    permission_error,
+)
 from .world import World
 
 Record = dict[str, Any]

@@ -21,12 +21,29 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from .flask_io import decode_body, json_response, page_params, require_user_id, struct_body
+from .flask_io import (
+    decode_body,
+    json_response,
+    page_params,
+    require_user_id,
+    struct_body,
+)
 from .ids import is_valid_channel_name, is_valid_id, is_valid_team_name
-from .roles import CREATE_DIRECT_CHANNEL, CREATE_POST_EPHEMERAL, READ_CHANNEL, READ_PUBLIC_CHANNEL
+from .roles import (
+    CREATE_DIRECT_CHANNEL,
+    CREATE_POST_EPHEMERAL,
+    READ_CHANNEL,
+    READ_PUBLIC_CHANNEL,
+)
 from .views import channel_view, post_view
-from .wire import (JSON_CONTENT_TYPE, AppError, go_json, invalid_body_param, invalid_url_param,
-                   permission_error)
+from .wire import (
+    JSON_CONTENT_TYPE,
+    AppError,
+    go_json,
+    invalid_body_param,
+    invalid_url_param,
+    permission_error,
+)
 from .world import World
 
 Record = dict[str, Any]

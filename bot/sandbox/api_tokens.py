@@ -25,7 +25,11 @@ from flask import Flask, Response, g
 
 from .flask_io import body_map, json_response, page_params, require_user_id, struct_body
 from .ids import is_valid_id
-from .roles import CREATE_USER_ACCESS_TOKEN, READ_USER_ACCESS_TOKEN, REVOKE_USER_ACCESS_TOKEN
+from .roles import (
+    CREATE_USER_ACCESS_TOKEN,
+    READ_USER_ACCESS_TOKEN,
+    REVOKE_USER_ACCESS_TOKEN,
+)
 from .views import access_token_view
 from .wire import AppError, invalid_body_param, invalid_url_param, permission_error
 from .world import World

@@ -12,10 +12,11 @@ whole decode fail (:class:`ValueError` here).
 """
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from .records import copied
 
 Record = dict[str, Any]
 
@@ -144,7 +145,7 @@ def generate_action_ids(post: Record, new_id: Callable[[], str]) -> None:
 def without_integrations(post: Record, cookie: Callable[[Record], str] | None = None) -> Record:
     """A deep copy of the post with ``StripActionIntegrations`` applied, and each action given the
     ``cookie`` returned by ``cookie(action)`` when a cookie maker is passed (ephemeral posts)."""
-    shown = copy.deepcopy(post)
+    shown = copied(post)
     for action in actions_of(shown):
         if cookie is not None:
             action["cookie"] = cookie(action)

@@ -13,13 +13,13 @@ preset id; ``Delete`` only sets ``delete_at``; ``Get``/``GetByTeam`` skip delete
 """
 from __future__ import annotations
 
-import copy
 import random
 import re
 import threading
 from typing import Any
 
 from .ids import is_valid_id, new_id
+from .records import copied
 from .wire import AppError
 
 Record = dict[str, Any]
@@ -132,7 +132,7 @@ class Commands:
         if problem is not None:
             raise problem
         self._commands[command["id"]] = command
-        return copy.deepcopy(command)
+        return copied(command)
 
     def create_command(self, creator_id: str, body: Record) -> Record:
         """``createCommand`` after its permission check: the caller becomes the creator, the trigger is
@@ -171,14 +171,14 @@ class Commands:
         """The live command with this id (``Store.Command().Get``), or ``None``."""
         with self._lock:
             command = self._commands.get(command_id)
-            return copy.deepcopy(command) if command is not None and command["delete_at"] == 0 else None
+            return copied(command) if command is not None and command["delete_at"] == 0 else None
 
     def team_commands(self, team_id: str) -> list[Record]:
         """The team's live custom commands, oldest first (``GetByTeam``)."""
         with self._lock:
-            return copy.deepcopy(self._live(team_id))
+            return copied(self._live(team_id))
 
     def registered_command(self, team_id: str, trigger: str) -> Record | None:
         """The team's live command for ``trigger``, as ``tryExecuteCustomCommand`` finds it, or ``None``."""
         with self._lock:
-            return copy.deepcopy(next((c for c in self._live(team_id) if c["trigger"] == trigger), None))
+            return copied(next((c for c in self._live(team_id) if c["trigger"] == trigger), None))

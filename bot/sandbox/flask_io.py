@@ -14,7 +14,13 @@ from typing import Any
 from flask import Response, g, request
 
 from .ids import is_valid_id
-from .wire import JSON_CONTENT_TYPE, check_json_types, go_json, invalid_body_param, invalid_url_param
+from .wire import (
+    JSON_CONTENT_TYPE,
+    check_json_types,
+    go_json,
+    invalid_body_param,
+    invalid_url_param,
+)
 
 
 def json_response(value: Any, status: int = 200, *, newline: bool = False) -> Response:

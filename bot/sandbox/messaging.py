@@ -15,7 +15,6 @@ Sources: MM ``server/channels/app/channel.go`` (``GetOrCreateDirectChannel``,
 from __future__ import annotations
 
 import base64
-import copy
 import random
 import threading
 from collections.abc import Iterable
@@ -25,8 +24,17 @@ from typing import Any
 from . import authz
 from .attachments import actions_of, find_action, generate_action_ids
 from .ids import is_valid_channel_name, new_id
-from .posts import (EPHEMERAL, check_message, check_type, new_post, retained_props, stored_props, updated_post,
-                    with_decoded_attachments)
+from .posts import (
+    EPHEMERAL,
+    check_message,
+    check_type,
+    new_post,
+    retained_props,
+    stored_props,
+    updated_post,
+    with_decoded_attachments,
+)
+from .records import copied
 from .roles import CREATE_POST, CREATE_POST_PUBLIC, READ_CHANNEL_CONTENT
 from .views import channel_member_view, channel_view, post_view
 from .wire import AppError, permission_error
@@ -45,11 +53,6 @@ class ClickTarget:
     root_post_id: str
     retain_props: Record
     ephemeral: bool
-
-
-def copied(record: Record | None) -> Record | None:
-    """A deep copy of the record, or ``None``: what the world hands out."""
-    return copy.deepcopy(record) if record is not None else None
 
 
 def dm_name(user_id_a: str, user_id_b: str) -> str:
@@ -132,7 +135,7 @@ class Messaging:
             channel = self._new_channel(name, display_name or name.replace("-", " ").title(), channel_type, team_id)
             for user in users:
                 self._add_member(channel["id"], user)
-            return copy.deepcopy(channel)
+            return copied(channel)
 
     def channel_by_name(self, name: str, team_id: str | None = None) -> Record:
         """The channel called ``name``: the oldest one, or with ``team_id`` the one in that team or one
@@ -140,7 +143,7 @@ class Messaging:
         with self._lock:
             for channel in self._channels.values():
                 if channel["name"] == name and (team_id is None or channel["team_id"] in (team_id, "")):
-                    return copy.deepcopy(channel)
+                    return copied(channel)
         raise KeyError(name)
 
     def channels_of_user(self, user_id: str) -> list[Record]:
@@ -248,7 +251,7 @@ class Messaging:
             if not root_id:
                 channel["total_msg_count_root"] += 1
                 channel["last_root_post_at"] = post["create_at"]
-            return copy.deepcopy(post)
+            return copied(post)
 
     def _check_root(self, channel_id: str, root_id: str) -> None:
         if not root_id:
@@ -267,7 +270,7 @@ class Messaging:
     def posts_in(self, channel_id: str) -> list[Record]:
         """The stored posts of a channel, oldest first, as stored (integrations included)."""
         with self._lock:
-            return copy.deepcopy([p for p in self._posts.values() if p["channel_id"] == channel_id])
+            return copied([p for p in self._posts.values() if p["channel_id"] == channel_id])
 
     # -- ephemeral posts -----------------------------------------------------------------
 
@@ -326,8 +329,8 @@ class Messaging:
             if not action.get("integration"):
                 raise (AppError("api.post.do_action.action_integration.app_error", 400) if ephemeral is not None
                        else AppError("api.post.do_action.action_id.app_error", 404))
-            return ClickTarget(post_id=post_id, action=copy.deepcopy(action),
-                               channel=copy.deepcopy(self._channels[post["channel_id"]]),
+            return ClickTarget(post_id=post_id, action=copied(action),
+                               channel=copied(self._channels[post["channel_id"]]),
                                root_post_id=post["root_id"] or post["id"],
                                retain_props=retained_props(post["props"])[0], ephemeral=ephemeral is not None)
 

@@ -10,11 +10,11 @@ keeps of the original post).
 """
 from __future__ import annotations
 
-import copy
 import re
 from typing import Any
 
 from .attachments import parse_attachments
+from .records import copied
 from .wire import AppError, check_json_types
 
 Record = dict[str, Any]
@@ -65,7 +65,7 @@ def stored_props(props: Record | None) -> Record:
 def with_decoded_attachments(props: Record | None) -> Record:
     """A copy of the props whose ``attachments`` are decoded as ``GenerateActionIds`` does through
     ``Post.Attachments`` (an attachment that does not decode is dropped; a non-array becomes ``null``)."""
-    kept = copy.deepcopy(props or {})
+    kept = copied(props or {})
     if "attachments" in kept:
         raw = kept["attachments"]
         items = raw if isinstance(raw, list) else []

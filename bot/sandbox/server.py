@@ -23,7 +23,13 @@ from .background import BackgroundServer
 from .exchanges import Exchange
 from .faults import FaultRule
 from .inprocess import DROPPED_KEY, HEADERS_KEY, SLEEP_KEY, InProcessServer
-from .wire import JSON_CONTENT_TYPE, AppError, go_json, permission_error, session_expired
+from .wire import (
+    JSON_CONTENT_TYPE,
+    AppError,
+    go_json,
+    permission_error,
+    session_expired,
+)
 from .world import World
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]

@@ -17,7 +17,12 @@ from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 from .attachments import parse_attachments, parse_slack_links
-from .outgoing import MAX_INTEGRATION_RESPONSE_SIZE, Answer, call_integration, trigger_id
+from .outgoing import (
+    MAX_INTEGRATION_RESPONSE_SIZE,
+    Answer,
+    call_integration,
+    trigger_id,
+)
 from .posts import SLACK_ATTACHMENT
 from .wire import AppError, check_json_types
 from .world import World

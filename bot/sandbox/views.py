@@ -13,10 +13,10 @@ embed). Go's ``omitempty`` fields are left out when zero; maps are written with 
 """
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from .attachments import without_integrations
+from .records import copied
 from .wire import go_any
 
 Record = dict[str, Any]
@@ -129,7 +129,7 @@ def role_view(role: Record) -> Record:
 
 def channel_view(channel: Record) -> Record:
     """A channel as ``model.Channel`` serialises it (the stored record already has its field order)."""
-    return copy.deepcopy(channel)
+    return copied(channel)
 
 
 def post_view(post: Record) -> Record:

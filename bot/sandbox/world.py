@@ -10,7 +10,6 @@ and :mod:`~bot.sandbox.command_webhooks` (mixins sharing the world's lock and id
 """
 from __future__ import annotations
 
-import copy
 import random
 import re
 import threading
@@ -19,13 +18,14 @@ from typing import Any
 
 from . import authz, seed
 from .access_tokens import SESSION_TYPE_ACCESS_TOKEN, AccessTokens
+from .command_webhooks import CommandWebhooks
+from .commands import Commands
 from .exchanges import Exchange
 from .faults import Faults
 from .ids import is_valid_team_name, new_id
 from .inprocess import Network
-from .command_webhooks import CommandWebhooks
-from .commands import Commands
-from .messaging import Messaging, copied
+from .messaging import Messaging
+from .records import copied
 from .roles import VIEW_MEMBERS, default_roles
 
 Record = dict[str, Any]
@@ -178,7 +178,7 @@ class World(Messaging, Commands, CommandWebhooks, AccessTokens):
                 self._join_team(user, self.team["id"], team_admin)
             if deactivated:
                 self._deactivate(user, at_ms=max(created, self.started_ms))
-            return copy.deepcopy(user)
+            return copied(user)
 
     def add_users(self, prefix: str, count: int, *, sessions_each: int = 0, roles: str = "system_user",
                   join_team: bool = True) -> list[Record]:
@@ -232,12 +232,12 @@ class World(Messaging, Commands, CommandWebhooks, AccessTokens):
     def users(self) -> list[Record]:
         """Every stored user record (copies), bots and deactivated users included."""
         with self._lock:
-            return copy.deepcopy(list(self._users.values()))
+            return copied(list(self._users.values()))
 
     def user_by_username(self, username: str) -> Record:
         """The stored user record (a copy, password hash included); ``KeyError`` if unknown."""
         with self._lock:
-            return copy.deepcopy(self._user_named(username))
+            return copied(self._user_named(username))
 
     def user_by_id(self, user_id: str) -> Record | None:
         """The stored user record with this id (a copy), or ``None``."""
@@ -249,7 +249,7 @@ class World(Messaging, Commands, CommandWebhooks, AccessTokens):
         with self._lock:
             for user in self._users.values():
                 if user["email"] == email:
-                    return copy.deepcopy(user)
+                    return copied(user)
         return None
 
     def team_users(self, team_id: str) -> list[Record]:
@@ -257,7 +257,7 @@ class World(Messaging, Commands, CommandWebhooks, AccessTokens):
         with self._lock:
             ids = [user_id for (member_team, user_id), m in self._team_members.items()
                    if member_team == team_id and m["delete_at"] == 0]
-            return sorted((copy.deepcopy(self._users[user_id]) for user_id in ids), key=lambda u: u["username"])
+            return sorted((copied(self._users[user_id]) for user_id in ids), key=lambda u: u["username"])
 
     def team_members_of(self, user_id: str) -> list[Record]:
         """The user's active team memberships (``TeamMember`` records), oldest team first."""
@@ -366,14 +366,14 @@ class World(Messaging, Commands, CommandWebhooks, AccessTokens):
         """The role records with these names, in request order, each once; unknown names are left out."""
         with self._lock:
             found = [self._roles[name] for name in dict.fromkeys(names) if name in self._roles]
-            return copy.deepcopy(found)
+            return copied(found)
 
     def role_by_id(self, role_id: str) -> Record | None:
         """The role record with this id, or ``None``."""
         with self._lock:
             for role in self._roles.values():
                 if role["id"] == role_id:
-                    return copy.deepcopy(role)
+                    return copied(role)
         return None
 
     def grant(self, role_name: str, *permissions: str) -> None:
@@ -454,7 +454,7 @@ class World(Messaging, Commands, CommandWebhooks, AccessTokens):
                 last_activity_ms=last_activity_ms if last_activity_ms is not None else created,
                 expires_ms=expires_ms if expires_ms is not None else created + SESSION_LENGTH_MS,
                 is_oauth=is_oauth)
-            return copy.deepcopy(session)
+            return copied(session)
 
     def _store_session(self, user: Record, *, id: str | None, token: str | None, props: dict[str, str],  # noqa: A002
                        device_id: str, create_ms: int, last_activity_ms: int, expires_ms: int,
@@ -472,7 +472,7 @@ class World(Messaging, Commands, CommandWebhooks, AccessTokens):
         """All stored sessions of a user, expired ones included, tokens included, most recently active first."""
         with self._lock:
             rows = [s for s in self._sessions.values() if s["user_id"] == user_id]
-            return copy.deepcopy(sorted(rows, key=lambda s: s["last_activity_at"], reverse=True))
+            return copied(sorted(rows, key=lambda s: s["last_activity_at"], reverse=True))
 
     def token_of(self, username: str) -> str:
         """The token of the user's most recently active unexpired session (``LookupError`` if none)."""
@@ -489,7 +489,7 @@ class World(Messaging, Commands, CommandWebhooks, AccessTokens):
         with self._lock:
             for session in self._sessions.values():
                 if id_or_token in (session["id"], session["token"]):
-                    return copy.deepcopy(session)
+                    return copied(session)
         return None
 
     def authenticate(self, token: str) -> Record | None:
@@ -509,7 +509,7 @@ class World(Messaging, Commands, CommandWebhooks, AccessTokens):
                 return None
             if now - session["last_activity_at"] >= SESSION_ACTIVITY_TIMEOUT_MS:
                 session["last_activity_at"] = now
-            return copy.deepcopy(session)
+            return copied(session)
 
     def _access_token_sessions_allowed(self, session: Record) -> bool:
         if session["props"].get("type") != SESSION_TYPE_ACCESS_TOKEN:
