@@ -104,3 +104,9 @@ def slash(world: World, bot: BotServer) -> Callable[..., SlashResult]:
 def button_bot(make_bot: Callable[..., BotServer]) -> BotServer:
     """A bot with buttons enabled and default notification and audit settings."""
     return make_bot()
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker per core, plus one, because part of the suite waits on real sockets and timers
+    (gunicorn, the benchmark, deferral) and the extra worker keeps the cores busy meanwhile."""
+    return (os.cpu_count() or 1) + 1

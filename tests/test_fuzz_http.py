@@ -19,7 +19,8 @@ What must hold for every request:
 - another host named in a form (``response_url``) never hears from the bot.
 
 ``test_every_registered_route_is_fuzzed`` (last) checks the app's own route table against :data:`ROUTES`,
-so a route added without a fuzz oracle fails the suite. ``HYPOTHESIS_PROFILE=deep`` runs 2,000 examples
+so a route added without a fuzz oracle fails the suite; it also reads what the fuzz tests before it sent, which
+holds because a module runs in one process, in order (``--dist loadscope``, in ``pyproject.toml``). ``HYPOTHESIS_PROFILE=deep`` runs 2,000 examples
 per test; ``--hypothesis-show-statistics`` prints the counts and what kinds of request were drawn.
 """
 from __future__ import annotations
@@ -57,10 +58,6 @@ from bot.sandbox import SandboxServer, World
 from bot.sandbox.background import BackgroundServer
 from tests.support.contract import ContractUnavailable, assert_exchanges_match_contract, load_contract
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN, bot_settings
-
-#: The route-table test (last) reads what the fuzz tests before it sent: they run in one process, in order,
-#: also when the suite is spread over several (pytest-xdist's ``loadgroup``).
-pytestmark = pytest.mark.xdist_group("fuzz-http")
 
 MANIFEST = load_manifest()
 SLASH = MANIFEST.url_path

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 import re
 import string
 import unicodedata
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 from hypothesis import example, given, settings
@@ -153,6 +154,20 @@ def session_lists(max_size: int = 6) -> st.SearchStrategy[list[Session]]:
     many = st.tuples(st.lists(sessions(), min_size=1, max_size=3),
                      st.integers(render.MAX_LISTED - 2, render.MAX_LISTED + 8)).map(_copies)
     return st.one_of(few, few, few, many)
+
+
+#: A few hostile sessions for a case about many users, each of whom gets some of them (under ids of their own):
+#: every kind of hostile session still turns up, without drawing dozens of distinct ones per example.
+session_pools = st.lists(sessions(), min_size=1, max_size=4)
+
+
+@st.composite
+def sessions_from(draw: st.DrawFn, pool: list[Session], serial: Iterator[int], min_size: int = 0,
+                  max_size: int = 3) -> tuple[Session, ...]:
+    """Sessions of one user, taken from ``pool``, each under a new id from ``serial`` (one count per example, so
+    ids are distinct across it and the same when hypothesis replays it)."""
+    chosen = draw(st.lists(st.sampled_from(pool), min_size=min_size, max_size=max_size))
+    return tuple(dataclasses.replace(one, id=f"{next(serial):06d}" + one.id[6:]) for one in chosen)
 
 
 users = st.builds(User, id=ids, username=usernames, email=hostile, roles=st.just(frozenset({"system_user"})),
@@ -412,13 +427,15 @@ def _cased(word: str, flips: list[bool]) -> str:
 
 @st.composite
 def cased(draw: st.DrawFn, word: str) -> str:
-    """``word`` in any ASCII case (the parser reads verbs, flags, names and units case-insensitively where allowed)."""
-    return _cased(word, draw(st.lists(st.booleans(), max_size=len(word))))
+    """``word`` in any ASCII case (the parser reads verbs, flags, names and units case-insensitively where allowed):
+    which letters are upper case is one number's bits, a single draw (shrinking to all lower case)."""
+    bits = draw(st.integers(0, 2 ** len(word) - 1))
+    return _cased(word, [bool(bits >> i & 1) for i in range(len(word))])
 
 
 _username = st.from_regex(r"[a-z0-9][a-z0-9._:-]{0,20}", fullmatch=True).filter(lambda u: u != "me")
 _email = st.from_regex(r"[a-z0-9._+]{1,10}@[a-z0-9.-]{1,12}", fullmatch=True)
-_user_id = st.from_regex(r"[a-z0-9]{26}", fullmatch=True)
+_user_id = ids
 _channel = st.from_regex(r"[a-z0-9_-]{1,20}", fullmatch=True)
 
 
@@ -592,8 +609,8 @@ def test_revoked_selection_is_safe(subject, revocation, wanted):
 def bulk_cases(draw: st.DrawFn):
     """A bulk command, its plan (targets, skips), active tokens by user, results and disablings: all hostile."""
     people = draw(st.lists(users, max_size=render.MAX_NAMED + 4, unique_by=lambda u: u.id))
-    targets = tuple(Target(u, tuple(draw(st.lists(sessions(), max_size=3, unique_by=lambda s: s.id))),
-                           draw(st.booleans())) for u in people)
+    pool, serial = draw(session_pools), itertools.count()
+    targets = tuple(Target(u, draw(sessions_from(pool, serial, max_size=3)), draw(st.booleans())) for u in people)
     skipped = tuple(draw(st.lists(st.builds(Skip, hostile, light_errors), max_size=render.MAX_NAMED + 3)))
     wanted = draw(filters)
     command = RevokeMany(tuple(draw(st.lists(user_refs, max_size=5))), tuple(draw(st.lists(channel_refs, max_size=3))),
@@ -626,9 +643,10 @@ def test_bulk_preview_and_done_are_safe(case, buttons):
 @st.composite
 def stale_reports(draw: st.DrawFn) -> StaleReport:
     people = draw(st.lists(users, max_size=render.MAX_NAMED + 5, unique_by=lambda u: u.id))
+    pool, serial = draw(session_pools), itertools.count()
     entries = []
     for person in people:
-        stale = tuple(draw(st.lists(sessions(), min_size=1, max_size=3, unique_by=lambda s: s.id)))
+        stale = draw(sessions_from(pool, serial, min_size=1, max_size=3))
         entries.append(StaleUser(person, stale, len(stale) + draw(st.integers(0, 5))))
     return StaleReport(draw(durations), tuple(entries), len(entries) + draw(st.integers(0, 10**4)),
                        draw(st.integers(0, 10**4)), draw(st.booleans()))
