@@ -377,10 +377,17 @@ def test_a_bulk_failure_reported_late_through_response_url_is_as_honest(world, m
 
 # --- a bulk sign-out's reads: one target's trouble is that target's alone ---------------------------------
 
-def test_a_429_while_a_bulk_sign_out_reads_a_targets_sessions_is_waited_out(world, bot, caplog):
+#: The two reads that wait out a 429, in virtual time and once for real.
+WHERE = ["in process", pytest.param("on sockets", marks=pytest.mark.sockets)]
+
+
+@pytest.mark.parametrize("where", WHERE)
+def test_a_429_while_a_bulk_sign_out_reads_a_targets_sessions_is_waited_out(world, bot, caplog, bot_waits, where):
     caplog.set_level(logging.INFO, logger="bot.audit")
     world.faults.rate_limit(_sessions_path("bob")(world), times=1, method="GET", retry_after_s=1)
+    started = time.monotonic()
     text = type_(world, bot, "usermanager", "revoke-all @alice @bob --yes").visible_text
+    assert (time.monotonic() - started >= 1.0) if where == "on sockets" else bot_waits.seconds == [1.0]
     assert text.startswith("✅ Signed 2 users out of") and "⚠️" not in text
     assert session_ids(world, "alice") == session_ids(world, "bob") == set()
     assert [r["result"] for r in audit_records(caplog)] == ["ok", "ok", "ok"]
@@ -418,9 +425,12 @@ def test_a_bulk_sign_out_where_no_target_can_be_read_fails_and_claims_nothing(wo
     assert [r["result"] for r in summary] == ["failed"]
 
 
-def test_a_429_while_list_stale_reads_a_members_sessions_is_waited_out(world, bot):
+@pytest.mark.parametrize("where", WHERE)
+def test_a_429_while_list_stale_reads_a_members_sessions_is_waited_out(world, bot, bot_waits, where):
     world.faults.rate_limit(_sessions_path("bob")(world), times=1, method="GET", retry_after_s=1)
+    started = time.monotonic()
     text = type_(world, bot, "sysadmin", "list --stale 7d").visible_text
+    assert (time.monotonic() - started >= 1.0) if where == "on sockets" else bot_waits.seconds == [1.0]
     assert "⚠️" not in text and "@bob" in text  # bob's Android session has been idle for 16 days
 
 
