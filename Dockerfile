@@ -16,4 +16,4 @@ RUN pip install --no-cache-dir -e . \
 USER 10001
 EXPOSE 8080
 # gunicorn stops on SIGTERM gracefully: in-flight commands finish (graceful_timeout in gunicorn.conf.py).
-CMD ["gunicorn", "bot.wsgi:app"]
+CMD ["gunicorn", "bot.web.wsgi:app"]

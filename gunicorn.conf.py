@@ -1,4 +1,4 @@
-"""gunicorn settings for the sessions bot (used by the Procfile's ``gunicorn bot.wsgi:app``).
+"""gunicorn settings for the sessions bot (used by the Procfile's ``gunicorn bot.web.wsgi:app``).
 
 The bot is I/O-bound: each command spends almost all its time waiting on Mattermost's API. Threads
 ("gthread") wait cheaply, so a few processes with several threads each serve many concurrent
@@ -35,9 +35,9 @@ access_log_format = (
 def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature
     """Validate the configuration and the manifest once in the master, so a bad one is one clear message,
     not a crash loop."""
-    from bot.config import load_settings_or_exit
-    from bot.manifest import load_manifest_or_exit
-    from bot.metrics import clear_multiprocess_dir
+    from bot.ops.config import load_settings_or_exit
+    from bot.setup.manifest import load_manifest_or_exit
+    from bot.ops.metrics import clear_multiprocess_dir
 
     load_settings_or_exit()
     load_manifest_or_exit()
@@ -46,6 +46,6 @@ def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature
 
 def child_exit(server, worker):  # noqa: ARG001 - gunicorn's hook signature
     """Fold a finished worker's metrics into the totals."""
-    from bot.metrics import mark_worker_dead
+    from bot.ops.metrics import mark_worker_dead
 
     mark_worker_dead(worker.pid)

@@ -30,8 +30,8 @@ from mattermostdriver import Driver
 from bench import micro
 from bench.load import LoadResult, drive
 from bench.servers import Gunicorn, StandIn
-from bot.model import User
-from bot.render import STILL_WORKING
+from bot.core.model import User
+from bot.replies.render import STILL_WORKING
 from bot.sandbox.world import World
 
 COMMAND_TOKEN = "benchcommandtoken0000000000"
@@ -179,7 +179,7 @@ def measure(total: int, concurrency: int, *, slow_latency_s: float = SLOW_LATENC
     with StandIn(world) as standin:
         env = {"MATTERMOST_URL": standin.url, "MATTERMOST_TOKEN": world.bot_token, "SLASH_COMMAND_TOKENS": COMMAND_TOKEN,
                "BOT_SECRET": secrets.token_urlsafe(32), "LOG_LEVEL": "WARNING"}
-        with Gunicorn("bot.wsgi:app", env, WORKERS, THREADS) as bot:
+        with Gunicorn("bot.web.wsgi:app", env, WORKERS, THREADS) as bot:
             scenarios = fixture.scenarios()
             warm_up(bot.url, fixture, concurrency)
             rows = [run_scenario(bot, standin, scenario, total, concurrency) for scenario in scenarios]
@@ -227,7 +227,7 @@ def slow_mattermost(latency_s: float, env: dict[str, str]) -> list[dict[str, Any
     hooks = [world.create_command_webhook(user["id"], fixture.channel["id"])["id"] for _, user, _ in cases]
     results = []
     with StandIn(world, latency_s=latency_s) as standin, \
-            Gunicorn("bot.wsgi:app", {**env, "MATTERMOST_URL": standin.url}, WORKERS, THREADS) as bot:
+            Gunicorn("bot.web.wsgi:app", {**env, "MATTERMOST_URL": standin.url}, WORKERS, THREADS) as bot:
         for (name, user, text), hook in zip(cases, hooks):
             standin.stats(reset=True)
             started = time.perf_counter()
@@ -252,7 +252,7 @@ def bulk_sign_out(env: dict[str, str], users: int = BULK_USERS, sessions_each: i
     world.add_channel("all-hands", members=[u["username"] for u in crowd] + ["usermanager"])
     hooks = [world.create_command_webhook(manager["id"], fixture.channel["id"])["id"] for _ in range(2)]
     steps = []
-    with StandIn(world) as standin, Gunicorn("bot.wsgi:app", {**env, "MATTERMOST_URL": standin.url}, WORKERS,
+    with StandIn(world) as standin, Gunicorn("bot.web.wsgi:app", {**env, "MATTERMOST_URL": standin.url}, WORKERS,
                                              THREADS) as bot:
         for text, hook, final in (("revoke-all ~all-hands", hooks[0], "**This will sign"),
                                   ("revoke-all ~all-hands --yes", hooks[1], "✅")):

@@ -5,12 +5,12 @@ import json
 import time
 from typing import Any, Callable
 
-from bot import render
-from bot.buttons import ButtonSigner, attachments_json
-from bot.config import load_mattermost_settings
-from bot.mattermost import MattermostAPI
-from bot.model import Session, User
-from bot.permissions import Action, Caller, permissions_of, refusal_for
+from bot.replies import render
+from bot.web.buttons import ButtonSigner, attachments_json
+from bot.ops.config import load_mattermost_settings
+from bot.mattermost.client import MattermostAPI
+from bot.core.model import Session, User
+from bot.core.permissions import Action, Caller, permissions_of, refusal_for
 from bot.sandbox.world import World
 
 #: Mattermost refuses a post whose message is longer than this many runes.

@@ -5,7 +5,7 @@ one process) because Werkzeug's server closes every connection, which would hide
 reuses its keep-alive pool. A small middleware counts the TCP connections the stand-in accepts
 (distinct client ports) and answers ``GET /__bench/stats`` and ``POST /__bench/reset``.
 
-The bot runs exactly as the Procfile says, ``gunicorn bot.wsgi:app`` with ``gunicorn.conf.py``.
+The bot runs exactly as the Procfile says, ``gunicorn bot.web.wsgi:app`` with ``gunicorn.conf.py``.
 """
 from __future__ import annotations
 

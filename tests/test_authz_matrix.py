@@ -30,9 +30,9 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 
-from bot.buttons import ButtonSigner
-from bot.commands import Command, DisableTokens, RevokeAll, RevokeSession, UserRef
-from bot.everyone import CODE_WINDOW_S, confirmation_code
+from bot.web.buttons import ButtonSigner
+from bot.core.commands import Command, DisableTokens, RevokeAll, RevokeSession, UserRef
+from bot.features.everyone import CODE_WINDOW_S, confirmation_code
 from bot.sandbox import World, run_slash_command, send_action
 from bot.sandbox.records import copied
 from bot.sandbox.roles import REVOKE_USER_ACCESS_TOKEN

@@ -1,13 +1,13 @@
-"""Signing many users out (``bot.bulk``): through the real client and HTTP against the stand-in, with its
+"""Signing many users out (``bot.features.bulk``): through the real client and HTTP against the stand-in, with its
 rate limiting and failures injected."""
 from __future__ import annotations
 
 import pytest
 
-from bot.bulk import (RATE_LIMIT_ATTEMPTS, Progress, Target, count_revoked, milestones, patiently, sign_out,
+from bot.features.bulk import (RATE_LIMIT_ATTEMPTS, Progress, Target, count_revoked, milestones, patiently, sign_out,
                       sign_out_all)
-from bot.errors import UpstreamRejected
-from bot.model import Session, User
+from bot.core.errors import UpstreamRejected
+from bot.core.model import Session, User
 
 
 def users_with_sessions(world, count: int, sessions_each: int = 3) -> list[Target]:

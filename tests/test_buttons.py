@@ -4,13 +4,13 @@ import json
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from bot import render
-from bot.audit import AuditEvent
-from bot.buttons import ButtonSigner, attachments_json
-from bot.commands import Cancel, ChannelRef, RevokeAll, RevokeMany, RevokeSession, UserRef
-from bot.errors import ExpiredButton, ForeignButton, ForgedButton
-from bot.filters import Duration, Platform, SessionFilter
-from bot.model import Session, User
+from bot.replies import render
+from bot.core.audit import AuditEvent
+from bot.web.buttons import ButtonSigner, attachments_json
+from bot.core.commands import Cancel, ChannelRef, RevokeAll, RevokeMany, RevokeSession, UserRef
+from bot.core.errors import ExpiredButton, ForeignButton, ForgedButton
+from bot.core.filters import Duration, Platform, SessionFilter
+from bot.core.model import Session, User
 from tests.factories import NOW_MS, session_json
 from tests.support.ids import stable_repr
 
@@ -144,7 +144,7 @@ def test_a_bulk_button_naming_an_unknown_kind_of_user_is_forged():
 
 # --- personal access tokens -----------------------------------------------------------------------
 
-from bot.commands import DisableTokens, RevokeEveryone  # noqa: E402
+from bot.core.commands import DisableTokens, RevokeEveryone  # noqa: E402
 
 TOKEN_COMMANDS = [
     DisableTokens(None, confirmed=True),

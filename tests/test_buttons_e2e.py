@@ -6,8 +6,8 @@ import logging
 
 import pytest
 
-from bot.buttons import ButtonSigner
-from bot.commands import RevokeAll, RevokeSession
+from bot.web.buttons import ButtonSigner
+from bot.core.commands import RevokeAll, RevokeSession
 from bot.sandbox import buttons_of, click_button, run_slash_command, send_action
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
 
@@ -272,7 +272,7 @@ def test_a_refusal_before_lookup_audits_the_name_as_typed(type_as, caplog):
 
 
 def test_an_unexpected_bug_during_a_click_is_a_friendly_message_not_a_500(button_bot, world, monkeypatch):
-    from bot.service import SessionsService
+    from bot.features.sessions import SessionsService
 
     def explode(self, caller_id, command):
         raise RuntimeError("boom")

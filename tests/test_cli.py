@@ -1,7 +1,7 @@
 """The README's first command: `sessions-bot demo` plays a conversation against the stand-in, or takes typed commands."""
 import io
 
-from bot.cli import main
+from bot.setup.cli import main
 
 
 def test_demo_plays_list_a_sign_out_click_refusals_and_a_confirmed_revoke_all(capsys):

@@ -12,8 +12,8 @@ from typing import Callable
 
 import pytest
 
-from bot.app import create_app
-from bot.cli import main
+from bot.web.app import create_app
+from bot.setup.cli import main
 from bot.sandbox import run_registered_command
 from bot.sandbox.background import BackgroundServer
 from tests.support.settings import BOT_SECRET, bot_settings

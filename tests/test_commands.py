@@ -1,12 +1,12 @@
-"""Specification of the ``/sessions`` command grammar (``bot.commands.parse``)."""
+"""Specification of the ``/sessions`` command grammar (``bot.core.commands.parse``)."""
 from __future__ import annotations
 
 import unicodedata
 
 import pytest
 
-from bot.commands import ChannelRef, Help, ListSessions, ListStale, RevokeAll, RevokeMany, RevokeSession, UserRef, parse
-from bot.filters import Duration, Platform, SessionFilter
+from bot.core.commands import ChannelRef, Help, ListSessions, ListStale, RevokeAll, RevokeMany, RevokeSession, UserRef, parse
+from bot.core.filters import Duration, Platform, SessionFilter
 
 SESSION_ID = "k7w3p9x2m4q8r1t5y6u0z3a9bc"  # 26 characters, like a real Mattermost id
 USER_ID = "8xk3m9q2w7p4r1t5y6u0z3a9bd"
@@ -643,7 +643,7 @@ def test_newlines_separate_tokens_rather_than_reaching_the_problem() -> None:
 
 # --- Personal access tokens -----------------------------------------------------------------
 
-from bot.commands import DisableTokens, ListTokens, RevokeEveryone  # noqa: E402
+from bot.core.commands import DisableTokens, ListTokens, RevokeEveryone  # noqa: E402
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -1,7 +1,7 @@
 """Settings are read once from the environment and every bad variable is named clearly."""
 import pytest
 
-from bot.config import ConfigError, load_settings, load_settings_or_exit
+from bot.ops.config import ConfigError, load_settings, load_settings_or_exit
 
 GOOD = {
     "MATTERMOST_URL": "https://chat.example.com",

@@ -17,13 +17,13 @@ from typing import Any, TypeVar
 import pytest
 from flask import Flask, Response, request
 
-from bot import render
-from bot.errors import UpstreamRejected
-from bot.logs import RequestIdFilter, json_handler
-from bot.mattermost import MattermostAPI
+from bot.replies import render
+from bot.core.errors import UpstreamRejected
+from bot.ops.logs import RequestIdFilter, json_handler
+from bot.mattermost.client import MattermostAPI
 from bot.sandbox import SlashResult, World, buttons_of, click_button, run_slash_command
 from bot.sandbox.background import BackgroundServer
-from bot.slash import Handoff, hook_id
+from bot.web.slash import Handoff, hook_id
 from tests.support.settings import COMMAND_TOKEN, bot_settings
 from tests.support.waiting import eventually
 

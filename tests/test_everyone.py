@@ -1,7 +1,7 @@
-"""The typed confirmation of `revoke-all --everyone`: stateless, per caller, per 10-minute window (bot.everyone)."""
+"""The typed confirmation of `revoke-all --everyone`: stateless, per caller, per 10-minute window (bot.features.everyone)."""
 import pytest
 
-from bot.everyone import CODE_LENGTH, CODE_WINDOW_S, ConfirmationCodes, confirmation_code
+from bot.features.everyone import CODE_LENGTH, CODE_WINDOW_S, ConfirmationCodes, confirmation_code
 
 SECRET = "s" * 40
 ALICE, BOB = "a" * 26, "b" * 26

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from bot.everyone import CODE_WINDOW_S, confirmation_code
+from bot.features.everyone import CODE_WINDOW_S, confirmation_code
 from bot.sandbox import run_slash_command
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
 

@@ -1,11 +1,11 @@
-"""Specification of the session filters (``bot.filters``): which sessions ``--platform``, ``--older-than``
+"""Specification of the session filters (``bot.core.filters``): which sessions ``--platform``, ``--older-than``
 and ``--inactive`` select, and how a filter reads to people."""
 from __future__ import annotations
 
 import pytest
 
-from bot.filters import Duration, DurationError, Platform, SessionFilter
-from bot.model import DeviceKind, Session
+from bot.core.filters import Duration, DurationError, Platform, SessionFilter
+from bot.core.model import DeviceKind, Session
 from tests.factories import DAY, HOUR, MINUTE, NOW_MS, session_json, token_session_json
 
 WEEK = 7 * DAY

@@ -18,10 +18,10 @@ from flask import Flask, Response, request
 from itsdangerous import Serializer, URLSafeTimedSerializer
 from werkzeug.http import HTTP_STATUS_CODES
 
-from bot import render
-from bot.buttons import ButtonSigner
-from bot.commands import Cancel, RevokeAll, RevokeMany, RevokeSession, UserRef
-from bot.errors import ExpiredButton, ForeignButton, ForgedButton
+from bot.replies import render
+from bot.web.buttons import ButtonSigner
+from bot.core.commands import Cancel, RevokeAll, RevokeMany, RevokeSession, UserRef
+from bot.core.errors import ExpiredButton, ForeignButton, ForgedButton
 from bot.sandbox import World, buttons_of, click_button, run_registered_command, run_slash_command, send_action
 from bot.sandbox.background import BackgroundServer
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN

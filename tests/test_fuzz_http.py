@@ -45,15 +45,15 @@ from itsdangerous import URLSafeTimedSerializer
 from urllib3 import encode_multipart_formdata
 from werkzeug.http import HTTP_STATUS_CODES
 
-from bot import render
-from bot.app import MAX_REQUEST_BYTES, create_app
-from bot.buttons import ButtonSigner
-from bot.commands import Cancel, DisableTokens, RevokeAll, RevokeMany, RevokeSession, UserRef, parse
-from bot.errors import ExpiredButton, ForeignButton, ForgedButton
-from bot.health import READY_CACHE_SECONDS
-from bot.manifest import load_manifest
-from bot.metrics import METRICS_PATH
-from bot.ratelimit import is_revoking
+from bot.replies import render
+from bot.web.app import MAX_REQUEST_BYTES, create_app
+from bot.web.buttons import ButtonSigner
+from bot.core.commands import Cancel, DisableTokens, RevokeAll, RevokeMany, RevokeSession, UserRef, parse
+from bot.core.errors import ExpiredButton, ForeignButton, ForgedButton
+from bot.web.probes import READY_CACHE_SECONDS
+from bot.setup.manifest import load_manifest
+from bot.ops.metrics import METRICS_PATH
+from bot.ops.ratelimit import is_revoking
 from bot.sandbox import SandboxServer, World
 from bot.sandbox.background import BackgroundServer
 from tests.support.contract import ContractUnavailable, assert_exchanges_match_contract, load_contract

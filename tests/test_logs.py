@@ -4,19 +4,19 @@ import logging
 
 import pytest
 
-from bot.logs import REQUEST_ID_HEADER, json_handler
+from bot.ops.logs import REQUEST_ID_HEADER, json_handler
 from bot.sandbox import buttons_of, click_button, run_slash_command
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
 
 
 def test_a_log_line_is_one_json_object_with_time_level_logger_message_and_request_id():
-    record = logging.LogRecord("bot.slash", logging.INFO, __file__, 1, "command=%s", ("ListSessions",), None)
+    record = logging.LogRecord("bot.web.slash", logging.INFO, __file__, 1, "command=%s", ("ListSessions",), None)
     handler = json_handler()
     handler.filter(record)
     line = handler.format(record)
     data = json.loads(line)
     assert "\n" not in line
-    assert (data["level"], data["logger"], data["message"], data["request_id"]) == ("INFO", "bot.slash", "command=ListSessions", "-")
+    assert (data["level"], data["logger"], data["message"], data["request_id"]) == ("INFO", "bot.web.slash", "command=ListSessions", "-")
     assert data["time"]
 
 

@@ -12,8 +12,8 @@ from typing import Iterator
 
 import pytest
 
-from bot.errors import BotTokenRejected, MattermostUnreachable, UpstreamMalformed, UpstreamRejected
-from bot.mattermost import MattermostAPI
+from bot.core.errors import BotTokenRejected, MattermostUnreachable, UpstreamMalformed, UpstreamRejected
+from bot.mattermost.client import MattermostAPI
 from tests.support.settings import bot_settings
 
 USER = {"id": "u" * 26, "username": "alice", "email": "a@example.com", "roles": "system_user", "delete_at": 0}
@@ -140,7 +140,7 @@ def test_a_closed_port_raises_unreachable():
 
 
 def test_the_proxy_and_ca_settings_are_read_from_the_environment_once(monkeypatch):
-    from bot.mattermost import new_http_session
+    from bot.mattermost.client import new_http_session
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     monkeypatch.setenv("NO_PROXY", "localhost")

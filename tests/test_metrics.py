@@ -1,4 +1,4 @@
-"""bot.metrics: counters move, ids never become labels, /metrics serves valid text, workers add up."""
+"""bot.ops.metrics: counters move, ids never become labels, /metrics serves valid text, workers add up."""
 from __future__ import annotations
 
 import json
@@ -17,8 +17,8 @@ from flask import Flask
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot import metrics
-from bot.app import create_app
+from bot.ops import metrics
+from bot.web.app import create_app
 from tests.support.settings import bot_settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -202,7 +202,7 @@ def test_the_real_bot_app_times_its_routes_and_error_replies():
 
 MULTIPROCESS_SCRIPT = textwrap.dedent("""
     import json, multiprocessing, os
-    from bot import metrics
+    from bot.ops import metrics
 
     def worker(n):
         for _ in range(n):
@@ -279,11 +279,11 @@ GUNICORN_CONFIG = textwrap.dedent("""
     keepalive = 0
 
     def on_starting(server):
-        from bot.metrics import clear_multiprocess_dir
+        from bot.ops.metrics import clear_multiprocess_dir
         clear_multiprocess_dir()
 
     def child_exit(server, worker):
-        from bot.metrics import mark_worker_dead
+        from bot.ops.metrics import mark_worker_dead
         mark_worker_dead(worker.pid)
 """)
 

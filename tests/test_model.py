@@ -1,5 +1,5 @@
 """Building users and sessions from Mattermost's JSON, and choosing sessions by id prefix."""
-from bot.model import AccessToken, Channel, DeviceKind, Session, User, by_recent_activity, matching, shown_ids
+from bot.core.model import AccessToken, Channel, DeviceKind, Session, User, by_recent_activity, matching, shown_ids
 from tests.factories import DAY, NOW_MS, session_json, token_session_json
 
 

@@ -1,8 +1,8 @@
 """Mattermost's SessionHasPermissionToUser (§4.1), plus the bot's own rule, as a pure decision."""
 import pytest
 
-from bot.model import User
-from bot.permissions import Action, Caller, Refusal, permissions_of, refusal_for
+from bot.core.model import User
+from bot.core.permissions import Action, Caller, Refusal, permissions_of, refusal_for
 
 BOT_ID = "b" * 26
 
@@ -81,7 +81,7 @@ def test_caller_with_neither_permission_may_not_act_on_others():
 
 # --- personal access tokens: Mattermost's token endpoints (api4/user.go) ---------------------------
 
-from bot.permissions import TokenAction, token_gate, token_refusal  # noqa: E402
+from bot.core.permissions import TokenAction, token_gate, token_refusal  # noqa: E402
 
 DEPLOYBOT = User(id="d" * 26, username="deploybot", email="", roles=frozenset({"system_user"}), is_bot=True, deactivated=False)
 GATE = {TokenAction.LIST: "read_user_access_token", TokenAction.DISABLE: "revoke_user_access_token"}

@@ -25,11 +25,11 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot import render
-from bot.audit import AuditEvent, Disabling, Notice, Revocation
-from bot.bulk import BulkPlan, Progress, Skip, Target, TargetResult
-from bot.buttons import ButtonSigner, attachments_json
-from bot.commands import (
+from bot.replies import render
+from bot.core.audit import AuditEvent, Disabling, Notice, Revocation
+from bot.features.bulk import BulkPlan, Progress, Skip, Target, TargetResult
+from bot.web.buttons import ButtonSigner, attachments_json
+from bot.core.commands import (
     MAX_NAMED_CHANNELS,
     MAX_NAMED_USERS,
     Cancel,
@@ -47,7 +47,7 @@ from bot.commands import (
     UserRef,
     parse,
 )
-from bot.errors import (
+from bot.core.errors import (
     AmbiguousSession,
     BotError,
     BotLacksPermission,
@@ -66,11 +66,11 @@ from bot.errors import (
     UpstreamRejected,
     UserNotFound,
 )
-from bot.filters import MAX_DURATION_MS, UNITS, Duration, Platform, SessionFilter
-from bot.model import AccessToken, Session, User
-from bot.permissions import Refusal
-from bot.replies import Attachment, Reply
-from bot.stale import StaleReport, StaleUser
+from bot.core.filters import MAX_DURATION_MS, UNITS, Duration, Platform, SessionFilter
+from bot.core.model import AccessToken, Session, User
+from bot.core.permissions import Refusal
+from bot.replies.values import Attachment, Reply
+from bot.features.stale import StaleReport, StaleUser
 from tests.factories import DAY, NOW_MS
 
 YEAR = 365 * DAY

@@ -1,4 +1,4 @@
-"""bot.ratelimit: revoking requests are limited per caller, answered with 200 and a friendly ephemeral reply."""
+"""bot.ops.ratelimit: revoking requests are limited per caller, answered with 200 and a friendly ephemeral reply."""
 from __future__ import annotations
 
 import logging
@@ -11,10 +11,10 @@ from typing import Iterator
 import pytest
 from flask import Flask, Response, abort, jsonify, request
 
-from bot.buttons import ButtonSigner
-from bot.commands import Cancel, ListSessions, RevokeSession, parse
-from bot.mattermost import MattermostAPI
-from bot.ratelimit import (
+from bot.web.buttons import ButtonSigner
+from bot.core.commands import Cancel, ListSessions, RevokeSession, parse
+from bot.mattermost.client import MattermostAPI
+from bot.ops.ratelimit import (
     DEFAULT_LIMIT,
     RateLimitResult,
     RevokeLimiter,
@@ -24,8 +24,8 @@ from bot.ratelimit import (
     validate_storage_uri,
 )
 from bot.sandbox import World, run_slash_command, send_action
-from bot.service import Invocation, SessionsService
-from bot.slash import token_is_valid
+from bot.features.sessions import Invocation, SessionsService
+from bot.web.slash import token_is_valid
 from tests.support.stack import serve_bot
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN, bot_settings
 
@@ -157,7 +157,7 @@ def test_invalid_storage_uris(uri, problem):
 def test_an_unreachable_redis_lets_the_request_through_and_warns(caplog):
     limiter = RevokeLimiter("1 per minute", f"redis://127.0.0.1:{free_port()}/0")
     started = time.monotonic()
-    with caplog.at_level(logging.WARNING, logger="bot.ratelimit"):
+    with caplog.at_level(logging.WARNING, logger="bot.ops.ratelimit"):
         assert limiter.check(ALICE) is None and limiter.check(ALICE) is None
     assert time.monotonic() - started < 5
     assert "rate limit storage failed" in caplog.text

@@ -1,4 +1,4 @@
-"""Registering /sessions in Mattermost, removing it, and checking a deployment: ``bot.registration``
+"""Registering /sessions in Mattermost, removing it, and checking a deployment: ``bot.setup.registration``
 through :class:`RegistrationAPI` (the real mattermostdriver) over HTTP to the stand-in, whose traffic
 the ``mattermost`` fixture checks against Mattermost's API description."""
 from __future__ import annotations
@@ -9,8 +9,8 @@ from typing import Callable
 
 import pytest
 
-from bot.manifest import Manifest, load_manifest
-from bot.registration import (
+from bot.setup.manifest import Manifest, load_manifest
+from bot.setup.registration import (
     Change,
     CheckInputs,
     CheckLine,

@@ -3,10 +3,10 @@ import re
 
 import pytest
 
-from bot import render
-from bot.audit import AuditEvent, Revocation
-from bot.commands import Cancel, RevokeAll, UserRef
-from bot.errors import (
+from bot.replies import render
+from bot.core.audit import AuditEvent, Revocation
+from bot.core.commands import Cancel, RevokeAll, UserRef
+from bot.core.errors import (
     AmbiguousSession,
     BotLacksPermission,
     BotTokenRejected,
@@ -19,10 +19,10 @@ from bot.errors import (
     UpstreamRejected,
     UserNotFound,
 )
-from bot.filters import Duration, SessionFilter
-from bot.model import Session, User
-from bot.permissions import Refusal
-from bot.replies import Reply
+from bot.core.filters import Duration, SessionFilter
+from bot.core.model import Session, User
+from bot.core.permissions import Refusal
+from bot.replies.values import Reply
 from tests.factories import DAY, HOUR, MINUTE, NOW_MS, session_json, token_session_json
 
 ALICE = User(id="a" * 26, username="alice", email="alice@example.com", roles=frozenset({"system_user"}), is_bot=False, deactivated=False)
@@ -322,9 +322,9 @@ def test_the_audit_channel_line_names_the_filter():
 
 # --- personal access tokens and everyone -----------------------------------------------------------
 
-from bot.audit import Disabling, Notice  # noqa: E402
-from bot.commands import DisableTokens  # noqa: E402
-from bot.model import AccessToken  # noqa: E402
+from bot.core.audit import Disabling, Notice  # noqa: E402
+from bot.core.commands import DisableTokens  # noqa: E402
+from bot.core.model import AccessToken  # noqa: E402
 
 BOT_ACCOUNT = User(id="d" * 26, username="deploybot", email="", roles=frozenset(), is_bot=True, deactivated=False)
 

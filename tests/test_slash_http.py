@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from bot.slash import token_is_valid
+from bot.web.slash import token_is_valid
 from tests.support.settings import COMMAND_TOKEN
 
 ALICE_FORM = {"user_id": "", "text": "list", "command": "/sessions", "team_id": "t" * 26, "channel_id": "c" * 26}
@@ -88,7 +88,7 @@ def test_healthz_answers_without_calling_mattermost(bot, world):
 
 
 def test_unexpected_bug_becomes_a_friendly_reply_not_a_500(post, bot, monkeypatch):
-    from bot.service import SessionsService
+    from bot.features.sessions import SessionsService
 
     def explode(self, caller_id, command):
         raise RuntimeError("boom")

@@ -1,10 +1,10 @@
-"""Which team members have stale sessions (``bot.stale``), read through the real client against the stand-in."""
+"""Which team members have stale sessions (``bot.features.stale``), read through the real client against the stand-in."""
 from __future__ import annotations
 
 
-from bot import stale
-from bot.filters import Duration
-from bot.permissions import EDIT_OTHER_USERS, MANAGE_SYSTEM, Caller
+from bot.features import stale
+from bot.core.filters import Duration
+from bot.core.permissions import EDIT_OTHER_USERS, MANAGE_SYSTEM, Caller
 
 DAY_MS = 86_400_000
 

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from bot.logs import json_handler
+from bot.ops.logs import json_handler
 from bot.sandbox import buttons_of, click_button, run_slash_command
 from tests.support.settings import COMMAND_TOKEN
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.config import Settings, load_settings
+from bot.ops.config import Settings, load_settings
 
 COMMAND_TOKEN = "cmdtoken7q3xk9wz1m5p8r2t6v4y"
 BOT_SECRET = "test-secret-that-is-long-enough-for-hmac-use"

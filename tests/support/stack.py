@@ -17,8 +17,8 @@ from typing import Any, Callable, TypeVar
 import pytest
 from flask import Flask
 
-from bot.app import create_app
-from bot.mattermost import MattermostAPI
+from bot.web.app import create_app
+from bot.mattermost.client import MattermostAPI
 from bot.sandbox import InProcessSandbox, InProcessServer, SandboxServer, World
 from bot.sandbox.background import BackgroundServer
 from tests.support.settings import bot_settings

@@ -1,0 +1,94 @@
+"""Accountability records: one audit event per action, what a selective revocation did, and the notice a
+signed-out user receives (pure values)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from typing import Any, Literal
+
+from bot.core.errors import BotError, Refused
+from bot.core.invocation import Invocation
+from bot.core.model import AccessToken, Session
+
+Result = Literal["ok", "preview", "refused", "failed"]
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """Who did (or tried) what to whose sessions, from where, and how it ended.
+
+    ``filter`` describes the filter the command selected sessions with ("" when it had none);
+    ``token_ids`` are the personal access tokens the command disabled (ids only: a token's value never
+    reaches the bot).
+    """
+
+    action: str
+    result: Result
+    reason: str
+    actor_id: str
+    actor_username: str
+    target_id: str
+    target_username: str
+    session_ids: tuple[str, ...]
+    channel_id: str
+    team_id: str
+    via: Literal["slash", "button"]
+    filter: str = ""
+    token_ids: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, invocation: Invocation, **fields: Any) -> AuditEvent:
+        """An event for what ``invocation``'s caller did, from where and how; ``fields`` give the rest."""
+        return cls(actor_id=invocation.caller_id, actor_username=invocation.caller_username,
+                   channel_id=invocation.channel_id, team_id=invocation.team_id, via=invocation.via, **fields)
+
+    def to_record(self, now_ms: int) -> dict[str, Any]:
+        """The event as a JSON-ready mapping, with the time first."""
+        when = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
+        record: dict[str, Any] = {"time": when, **asdict(self)}
+        record["session_ids"] = list(self.session_ids)
+        record["token_ids"] = list(self.token_ids)
+        return record
+
+
+def ended_by(error: BotError) -> tuple[Result, str]:
+    """How an error ends an audited action: ``refused`` with the refusal's name, else ``failed`` with the error's."""
+    if isinstance(error, Refused):
+        return "refused", error.reason.name.lower()
+    return "failed", type(error).__name__
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """What signing out chosen sessions one at a time did, in order: ``revoked`` ones, ``gone`` ones (already
+    signed out by then), and, when it stopped at a failure, the session and error it stopped at and the
+    sessions it did not try."""
+
+    revoked: tuple[Session, ...] = ()
+    gone: tuple[Session, ...] = ()
+    stopped_at: tuple[Session, BotError] | None = None
+    untried: tuple[Session, ...] = ()
+
+
+@dataclass(frozen=True)
+class Disabling:
+    """What disabling chosen personal access tokens one at a time did, in order: ``disabled`` ones, ``gone``
+    ones (deleted by then), and, when it stopped at a failure, the token and error it stopped at and the
+    tokens it did not try."""
+
+    disabled: tuple[AccessToken, ...] = ()
+    gone: tuple[AccessToken, ...] = ()
+    stopped_at: tuple[AccessToken, BotError] | None = None
+    untried: tuple[AccessToken, ...] = ()
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Tell ``target_id`` that ``actor_username`` signed them out of ``sessions`` and disabled ``tokens``."""
+
+    target_id: str
+    actor_username: str
+    sessions: tuple[Session, ...]
+    everywhere: bool
+    at_ms: int
+    tokens: tuple[AccessToken, ...] = ()
