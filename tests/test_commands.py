@@ -5,7 +5,9 @@ import unicodedata
 
 import pytest
 
-from bot.core.commands import ChannelRef, Help, ListSessions, ListStale, RevokeAll, RevokeMany, RevokeSession, UserRef, parse
+from bot.core.commands import ChannelRef, Help, ListSessions, ListStale, RevokeAll, RevokeMany, RevokeSession, UserRef
+from bot.core.parse import parse
+from bot.replies.usage import problem_text
 from bot.core.filters import Duration, Platform, SessionFilter
 
 SESSION_ID = "k7w3p9x2m4q8r1t5y6u0z3a9bc"  # 26 characters, like a real Mattermost id
@@ -13,11 +15,11 @@ USER_ID = "8xk3m9q2w7p4r1t5y6u0z3a9bd"
 
 
 def problem_of(text: str) -> str:
-    """Parse ``text``, require a Help carrying a problem, and return the problem."""
+    """Parse ``text``, require a Help carrying a problem, and return the problem as the user reads it."""
     command = parse(text)
     assert isinstance(command, Help), f"{text!r} parsed as {command!r}"
     assert command.problem, f"{text!r} gave help without a problem"
-    return command.problem
+    return problem_text(command.problem)
 
 
 def username(text: str) -> UserRef:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.filters import Duration, DurationError, Platform, SessionFilter
+from bot.replies.filters import describe_duration, describe_filter
 from bot.core.model import DeviceKind, Session
 from tests.factories import DAY, HOUR, MINUTE, NOW_MS, session_json, token_session_json
 
@@ -44,7 +45,7 @@ def test_a_duration_is_a_whole_number_of_minutes_hours_days_or_weeks(amount, uni
      (Duration(12, "h"), "12 hours"), (Duration(2, "w"), "2 weeks")],
 )
 def test_a_duration_reads_in_the_unit_it_was_given_in(duration, words):
-    assert duration.describe() == words
+    assert describe_duration(duration) == words
 
 
 def test_a_duration_writes_back_as_typed():
@@ -160,5 +161,5 @@ def test_a_selection_keeps_the_order_given_and_counts_what_it_left_out():
     ],
 )
 def test_a_filter_reads_as_a_noun_phrase_and_writes_back_as_options(wanted, words, options):
-    assert wanted.describe() == words
+    assert describe_filter(wanted) == words
     assert wanted.options() == options

@@ -32,7 +32,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 from urllib.parse import urlencode, urlsplit
 
 import pytest
@@ -48,12 +48,12 @@ from werkzeug.http import HTTP_STATUS_CODES
 from bot.replies import render
 from bot.web.app import MAX_REQUEST_BYTES, create_app
 from bot.web.buttons import ButtonSigner
-from bot.core.commands import Cancel, DisableTokens, RevokeAll, RevokeMany, RevokeSession, UserRef, parse
+from bot.core.commands import Cancel, DisableTokens, RevokeAll, RevokeMany, RevokeSession, UserRef, is_revoking
+from bot.core.parse import parse
 from bot.core.errors import ExpiredButton, ForeignButton, ForgedButton
 from bot.web.probes import READY_CACHE_SECONDS
 from bot.setup.manifest import load_manifest
 from bot.ops.metrics import METRICS_PATH
-from bot.ops.ratelimit import is_revoking
 from bot.sandbox import SandboxServer, World
 from bot.sandbox.background import BackgroundServer
 from tests.support.contract import ContractUnavailable, assert_exchanges_match_contract, load_contract

@@ -3,8 +3,7 @@ permission-checked per target exactly as for one target, over real HTTP against 
 from __future__ import annotations
 
 import logging
-import time
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 

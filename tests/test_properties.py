@@ -38,6 +38,7 @@ from bot.core.commands import (
     DisableTokens,
     Help,
     ListSessions,
+    Problem,
     ListStale,
     ListTokens,
     RevokeAll,
@@ -45,8 +46,8 @@ from bot.core.commands import (
     RevokeMany,
     RevokeSession,
     UserRef,
-    parse,
 )
+from bot.core.parse import parse
 from bot.core.errors import (
     AmbiguousSession,
     BotError,
@@ -69,6 +70,7 @@ from bot.core.errors import (
 from bot.core.filters import MAX_DURATION_MS, UNITS, Duration, Platform, SessionFilter
 from bot.core.model import AccessToken, Session, User
 from bot.core.permissions import Refusal
+from bot.replies.usage import problem_text, usage
 from bot.replies.values import Attachment, Reply
 from bot.features.stale import StaleReport, StaleUser
 from tests.factories import DAY, NOW_MS
@@ -393,15 +395,16 @@ MAX_PROBLEM_CHARS = 300
 MAX_ECHO_CHARS = 40
 
 
-def assert_bounded_problem(problem: str) -> None:
+def assert_bounded_problem(found: Problem) -> None:
     """A problem message is one short line, safe Markdown, whose only text from the input is inline code of at most
     MAX_ECHO_CHARS characters: outside code spans it is the parser's own (ASCII) words."""
+    problem = problem_text(found)
     assert 0 < len(problem) <= MAX_PROBLEM_CHARS, problem
     assert_safe_text(problem, single_line=True)
     outside, spans, _ = split_code_spans(problem)
     assert outside.isascii(), problem
     assert all(len(span) <= MAX_ECHO_CHARS for span in spans), problem
-    assert_safe_text(render.usage(problem))
+    assert_safe_text(usage(found))
 
 
 @settings(max_examples=500)  # cheap: explore more
@@ -730,7 +733,7 @@ audit_events = st.builds(
     channel_id=ids,
     team_id=ids,
     via=st.sampled_from(["slash", "button"]),
-    filter=st.just("") | filters.map(lambda f: "" if f.is_empty else f.describe()),
+    filter=filters,
     token_ids=st.lists(ids, max_size=3).map(tuple),
 )
 

@@ -12,19 +12,19 @@ import pytest
 from flask import Flask, Response, abort, jsonify, request
 
 from bot.web.buttons import ButtonSigner
-from bot.core.commands import Cancel, ListSessions, RevokeSession, parse
+from bot.core.commands import Cancel, ListSessions, RevokeSession, is_revoking
+from bot.core.parse import parse
 from bot.mattermost.client import MattermostAPI
 from bot.ops.ratelimit import (
     DEFAULT_LIMIT,
     RateLimitResult,
     RevokeLimiter,
-    is_revoking,
-    message,
     validate_limit,
     validate_storage_uri,
 )
 from bot.sandbox import World, run_slash_command, send_action
 from bot.features.sessions import Invocation, SessionsService
+from bot.replies.render import slow_down
 from bot.web.slash import token_is_valid
 from tests.support.stack import serve_bot
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN, bot_settings
@@ -47,10 +47,9 @@ def test_the_eleventh_revoke_within_a_minute_is_refused_with_a_friendly_reply():
     assert isinstance(refused, RateLimitResult)
     assert 1 <= refused.retry_after_s <= 60
     assert refused.limit == "10 per minute"
-    assert "Slow down" in refused.text and f"Try again in {refused.retry_after_s} seconds" in refused.text
-    assert "Nothing was signed out" in refused.text
-    assert refused.slash_body() == {"response_type": "ephemeral", "text": refused.text}
-    assert refused.action_body() == {"ephemeral_text": refused.text}
+    text = slow_down(refused.retry_after_s, refused.limit)
+    assert "Slow down" in text and f"Try again in {refused.retry_after_s} seconds" in text
+    assert "Nothing was signed out" in text
 
 
 def test_limits_are_per_user():
@@ -90,9 +89,9 @@ def test_a_key_is_required():
 
 
 def test_message_wording():
-    assert message(1, "10 per minute").endswith("Try again in 1 second.")
-    assert message(42, "10 per minute").endswith("Try again in 42 seconds.")
-    assert "at most 10 per minute" in message(42, "10 per minute")
+    assert slow_down(1, "10 per minute").endswith("Try again in 1 second.")
+    assert slow_down(42, "10 per minute").endswith("Try again in 42 seconds.")
+    assert "at most 10 per minute" in slow_down(42, "10 per minute")
     assert RevokeLimiter("5/30 seconds").limit == "5 per 30 seconds"
 
 
@@ -210,7 +209,7 @@ def wired_app(api: MattermostAPI, settings, limiter: RevokeLimiter) -> Flask:
             abort(401)
         caller_id, command = request.form["user_id"], parse(request.form.get("text", ""))
         if is_revoking(command) and (limited := limiter.check(caller_id)) is not None:
-            return jsonify(limited.slash_body())
+            return jsonify(response_type="ephemeral", text=slow_down(limited.retry_after_s, limited.limit))
         outcome = service.handle(Invocation(caller_id=caller_id), command)
         return jsonify(response_type="ephemeral", text=outcome.reply.text)
 
@@ -219,7 +218,7 @@ def wired_app(api: MattermostAPI, settings, limiter: RevokeLimiter) -> Flask:
         data = request.get_json()
         command = signer.verify(data.get("context"), data["user_id"])
         if is_revoking(command) and (limited := limiter.check(data["user_id"])) is not None:
-            return jsonify(limited.action_body())
+            return jsonify(ephemeral_text=slow_down(limited.retry_after_s, limited.limit))
         outcome = service.handle(Invocation(caller_id=data["user_id"], via="button"), command)
         return jsonify(ephemeral_text=outcome.reply.text)
 

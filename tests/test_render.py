@@ -5,7 +5,7 @@ import pytest
 
 from bot.replies import render
 from bot.core.audit import AuditEvent, Revocation
-from bot.core.commands import Cancel, RevokeAll, UserRef
+from bot.core.commands import Cancel, Problem, ProblemKind, RevokeAll, UserRef
 from bot.core.errors import (
     AmbiguousSession,
     BotLacksPermission,
@@ -22,6 +22,7 @@ from bot.core.errors import (
 from bot.core.filters import Duration, SessionFilter
 from bot.core.model import Session, User
 from bot.core.permissions import Refusal
+from bot.replies.usage import USAGE, usage
 from bot.replies.values import Reply
 from tests.factories import DAY, HOUR, MINUTE, NOW_MS, session_json, token_session_json
 
@@ -153,7 +154,7 @@ def test_still_working_promises_the_result_and_asks_not_to_run_the_command_again
 
 
 def test_usage_with_a_problem_leads_with_the_problem():
-    assert render.usage("I don't know `x`.").startswith("I don't know `x`.\n\n**/sessions**")
+    assert usage(Problem(ProblemKind.UNKNOWN_COMMAND, "x")).startswith("I don't know the command `x`.\n\n**/sessions**")
 
 
 REF = UserRef("username", "zed", "@zed")
@@ -309,12 +310,12 @@ def test_a_revocation_that_stopped_at_once_claims_nothing():
 def test_usage_explains_the_filters_and_durations():
     for phrase in ("--platform mobile", "`api` (personal access and bot tokens)", "--older-than 30d", "--inactive 7d",
                    "m (minutes), h (hours), d (days) or w (weeks)", "`/sessions revoke-all @alice --platform mobile`"):
-        assert phrase in render.USAGE
+        assert phrase in USAGE
 
 
 def test_the_audit_channel_line_names_the_filter():
     event = AuditEvent("revoke-all", "ok", "", "a" * 26, "um", "b" * 26, "alice", ("s" * 26,), "", "", "slash",
-                       filter="sessions inactive for more than 30 days")
+                       filter=SessionFilter(inactive=Duration(30, "d")))
     assert render.audit_line(event) == (
         "🔐 @um · revoke-all · @alice · **ok**, 1 session(s) · only sessions inactive for more than 30 days · via slash"
     )
@@ -426,4 +427,4 @@ def test_usage_names_every_new_command():
     for phrase in ("`/sessions tokens`", "`/sessions disable-tokens`", "`/sessions revoke-all --tokens`",
                    "`/sessions revoke-all --everyone`", "read_user_access_token", "revoke_user_access_token",
                    "manage_others_bots"):
-        assert phrase in render.USAGE
+        assert phrase in USAGE

@@ -2,11 +2,11 @@
 signed-out user receives (pure values)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from bot.core.errors import BotError, Refused
+from bot.core.filters import SessionFilter
 from bot.core.invocation import Invocation
 from bot.core.model import AccessToken, Session
 
@@ -17,7 +17,7 @@ Result = Literal["ok", "preview", "refused", "failed"]
 class AuditEvent:
     """Who did (or tried) what to whose sessions, from where, and how it ended.
 
-    ``filter`` describes the filter the command selected sessions with ("" when it had none);
+    ``filter`` is the filter the command selected sessions with (empty when it had none);
     ``token_ids`` are the personal access tokens the command disabled (ids only: a token's value never
     reaches the bot).
     """
@@ -33,7 +33,7 @@ class AuditEvent:
     channel_id: str
     team_id: str
     via: Literal["slash", "button"]
-    filter: str = ""
+    filter: SessionFilter = field(default_factory=SessionFilter)
     token_ids: tuple[str, ...] = ()
 
     @classmethod
@@ -41,14 +41,6 @@ class AuditEvent:
         """An event for what ``invocation``'s caller did, from where and how; ``fields`` give the rest."""
         return cls(actor_id=invocation.caller_id, actor_username=invocation.caller_username,
                    channel_id=invocation.channel_id, team_id=invocation.team_id, via=invocation.via, **fields)
-
-    def to_record(self, now_ms: int) -> dict[str, Any]:
-        """The event as a JSON-ready mapping, with the time first."""
-        when = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
-        record: dict[str, Any] = {"time": when, **asdict(self)}
-        record["session_ids"] = list(self.session_ids)
-        record["token_ids"] = list(self.token_ids)
-        return record
 
 
 def ended_by(error: BotError) -> tuple[Result, str]:

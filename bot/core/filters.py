@@ -15,7 +15,6 @@ from bot.core.model import DeviceKind, Session
 MINUTE_MS = 60_000
 #: Milliseconds in each duration unit the filters accept.
 UNITS = {"m": MINUTE_MS, "h": 60 * MINUTE_MS, "d": 24 * 60 * MINUTE_MS, "w": 7 * 24 * 60 * MINUTE_MS}
-_UNIT_NAMES = {"m": "minute", "h": "hour", "d": "day", "w": "week"}
 #: The longest duration accepted: anything longer is a typo, not an incident.
 MAX_DURATION_MS = 3650 * UNITS["d"]
 
@@ -33,11 +32,6 @@ class Platform(enum.Enum):
         """The device kinds this name selects (``api``: personal access token and bot token sessions)."""
         return _KINDS[self]
 
-    @property
-    def label(self) -> str:
-        """How people call sessions of this platform."""
-        return _LABELS[self]
-
 
 _KINDS = {
     Platform.WEB: frozenset({DeviceKind.WEB}),
@@ -45,8 +39,6 @@ _KINDS = {
     Platform.MOBILE: frozenset({DeviceKind.MOBILE}),
     Platform.API: frozenset({DeviceKind.ACCESS_TOKEN, DeviceKind.BOT_TOKEN}),
 }
-_LABELS = {Platform.WEB: "web browser", Platform.DESKTOP: "desktop app", Platform.MOBILE: "mobile app",
-           Platform.API: "API token"}
 
 
 class DurationError(ValueError):
@@ -80,10 +72,6 @@ class Duration:
     def __str__(self) -> str:
         return f"{self.amount}{self.unit}"
 
-    def describe(self) -> str:
-        """The duration in words, e.g. "30 days" or "1 hour"."""
-        return f"{self.amount} {_UNIT_NAMES[self.unit]}{'' if self.amount == 1 else 's'}"
-
 
 @dataclass(frozen=True)
 class SessionFilter:
@@ -116,26 +104,15 @@ class SessionFilter:
         chosen = tuple(s for s in every if self.matches(s, now_ms))
         return Selection(self, chosen, len(every) - len(chosen))
 
-    def _ordered_platforms(self) -> list[Platform]:
+    def ordered_platforms(self) -> list[Platform]:
+        """The filter's platforms, in the order :class:`Platform` lists them."""
         return [p for p in Platform if p in self.platforms]
-
-    def describe(self) -> str:
-        """The filter in words, as a plural noun phrase, e.g. "mobile app sessions inactive for more than 7 days"."""
-        if self.is_empty:
-            return "all sessions"
-        noun = " or ".join(p.label for p in self._ordered_platforms())
-        conditions = []
-        if self.older_than is not None:
-            conditions.append(f"signed in more than {self.older_than.describe()} ago")
-        if self.inactive is not None:
-            conditions.append(f"inactive for more than {self.inactive.describe()}")
-        return " ".join(part for part in (noun, "sessions", " and ".join(conditions)) if part)
 
     def options(self) -> str:
         """The filter as the command options that give it, e.g. ``--platform mobile,web --inactive 7d``."""
         words = []
         if self.platforms:
-            words += ["--platform", ",".join(p.value for p in self._ordered_platforms())]
+            words += ["--platform", ",".join(p.value for p in self.ordered_platforms())]
         if self.older_than is not None:
             words += ["--older-than", str(self.older_than)]
         if self.inactive is not None:

@@ -269,7 +269,7 @@ class IncidentService:
                session_ids: tuple[str, ...], wanted: SessionFilter, token_ids: tuple[str, ...] = ()) -> AuditEvent:
         return AuditEvent.of(invocation, action=action, result=result, reason=reason, target_id=target_id,
                              target_username=target_name, session_ids=session_ids,
-                             filter="" if wanted.is_empty else wanted.describe(), token_ids=token_ids)
+                             filter=wanted, token_ids=token_ids)
 
 
 def _named(command: RevokeMany) -> str:

@@ -43,6 +43,7 @@ from bot.core.invocation import Invocation
 from bot.mattermost.client import MattermostAPI
 from bot.core.model import AccessToken, Session, User, by_recent_activity, matching
 from bot.core.permissions import Action, Caller, Refusal, TokenAction, permissions_of, refusal_for, token_gate, token_refusal
+from bot.replies.usage import usage
 from bot.replies.values import Reply
 from bot.features.tokens import TokensService, active, disable_each, read_tokens
 
@@ -85,7 +86,7 @@ class _Trace:
     result: Result = "ok"
     reason: str = ""
     revoked: tuple[Session, ...] = field(default=())
-    filter: str = ""  # the description of the command's filter, if it has one
+    filter: SessionFilter = field(default_factory=SessionFilter)  # the command's filter (empty: none)
     disabled: tuple[AccessToken, ...] = ()  # personal access tokens disabled
     everyone: bool = False  # the command concerns every user (``revoke-all --everyone``)
 
@@ -107,8 +108,8 @@ def _trace_for(command: Command) -> _Trace:
     return _Trace(type(command).__name__.lower(), changes=False)
 
 
-def _described(wanted: SessionFilter) -> str:
-    return "" if wanted.is_empty else wanted.describe()
+def _described(wanted: SessionFilter) -> SessionFilter:
+    return wanted
 
 
 class SessionsService:
@@ -165,13 +166,13 @@ class SessionsService:
             result, reason = ended_by(error)
         audit = AuditEvent.of(invocation, action="list-stale", result=result, reason=reason, target_id="",
                               target_username="(team)", session_ids=(),
-                              filter=SessionFilter(inactive=command.inactive).describe())
+                              filter=SessionFilter(inactive=command.inactive))
         return Outcome(reply, ok, audit, (), "list-stale", result, reason)
 
     def _run(self, caller_id: str, command: Command, trace: _Trace) -> Reply:
         match command:
             case Help(problem=problem):
-                return Reply(render.usage(problem))
+                return Reply(usage(problem))
             case Cancel():
                 return render.CANCELLED
             case ListSessions(target=ref, filter=wanted):
@@ -308,7 +309,7 @@ class SessionsService:
         """A notice for the target when someone else signed them out of something or disabled their tokens."""
         if not (trace.revoked or trace.disabled) or trace.target is None:
             return None
-        everywhere = trace.action == "revoke-all" and not trace.filter
+        everywhere = trace.action == "revoke-all" and trace.filter.is_empty
         return Notice(trace.target.id, invocation.caller_username, trace.revoked, everywhere, self._now_ms(),
                       trace.disabled)
 

@@ -2,9 +2,9 @@
 
 The routes decide what is limited: after authenticating the request and parsing (or verifying) the
 command, they call :meth:`RevokeLimiter.check` with the caller's Mattermost ``user_id`` only when
-:func:`is_revoking` says the command signs something out. Listing, help, previews and cancels are
-never counted. Over the limit, the reply is a normal ephemeral message (:meth:`RateLimitResult.slash_body`,
-:meth:`RateLimitResult.action_body`), never a 429: Mattermost shows any non-200 as an error.
+``bot.core.commands.is_revoking`` says the command signs something out. Listing, help, previews and cancels
+are never counted. Over the limit, the reply is a normal ephemeral message (``bot.replies`` words it), never a
+429: Mattermost shows any non-200 as an error.
 
 Built on ``limits``, the engine of Flask-Limiter, rather than on Flask-Limiter's decorators: those
 evaluate a limit in ``before_request``, keyed by a function of the raw request, and answer 429. Here
@@ -33,8 +33,6 @@ from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
-
-from bot.core.commands import Command, DisableTokens, RevokeAll, RevokeEveryone, RevokeMany, RevokeSession
 
 log = logging.getLogger(__name__)
 
@@ -79,41 +77,12 @@ def validate_storage_uri(uri: str) -> str:
     return uri
 
 
-def is_revoking(command: Command) -> bool:
-    """True for the commands the limit applies to: ``revoke``, a confirmed ``revoke-all`` (one user or many) or
-    ``disable-tokens``, and ``revoke-all --everyone`` with its code."""
-    if isinstance(command, RevokeEveryone):
-        return command.code is not None
-    return isinstance(command, RevokeSession) or (
-        isinstance(command, (RevokeAll, RevokeMany, DisableTokens)) and command.confirmed)
-
-
-def message(retry_after_s: int, limit: str) -> str:
-    """What a user over the limit is told (nothing was signed out)."""
-    unit = "second" if retry_after_s == 1 else "seconds"
-    return (f"⏳ Slow down: you can sign sessions out at most {limit}. Nothing was signed out. "
-            f"Try again in {retry_after_s} {unit}.")
-
-
 @dataclass(frozen=True)
 class RateLimitResult:
     """A refused request: how long until the caller may try again, and the limit they hit."""
 
     retry_after_s: int
     limit: str
-
-    @property
-    def text(self) -> str:
-        """The message for the user."""
-        return message(self.retry_after_s, self.limit)
-
-    def slash_body(self) -> dict[str, str]:
-        """The JSON body of a slash command's 200 reply."""
-        return {"response_type": "ephemeral", "text": self.text}
-
-    def action_body(self) -> dict[str, str]:
-        """The JSON body of a button click's 200 reply."""
-        return {"ephemeral_text": self.text}
 
 
 def _describe(item: RateLimitItem) -> str:
@@ -142,7 +111,7 @@ class RevokeLimiter:
     def check(self, key: str) -> RateLimitResult | None:
         """Count one revoking request by ``key`` (the caller's user id): None if allowed, else why not.
 
-        Call it only for requests :func:`is_revoking` accepts, after authentication, before acting.
+        Call it only for requests ``bot.core.commands.is_revoking`` accepts, after authentication, before acting.
         """
         if not key:
             raise ValueError("a rate limit needs the caller's user id")

@@ -5,25 +5,17 @@ import re
 import unicodedata
 from itertools import islice
 
-_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+from bot.core.text import is_hidden
+
 _UNSAFE = re.compile(r"[^\w .,/()+-]")
 #: ``www.`` starts a link in Mattermost's Markdown even without a scheme.
 _WWW = re.compile(r"(www)\.", re.IGNORECASE)
 _UNPRINTABLE = "\N{REPLACEMENT CHARACTER}"
 
 
-def _is_hidden(char: str) -> bool:
-    return unicodedata.category(char) in _HIDDEN_CATEGORIES
-
-
-def has_hidden(text: str) -> bool:
-    """True when ``text`` holds control, format (e.g. direction overrides) or broken surrogate characters."""
-    return any(_is_hidden(char) for char in text)
-
-
 def code(text: str, limit: int = 40) -> str:
     """``text`` as inline code that cannot break out, hide text or span lines, cut to ``limit`` characters."""
-    visible = (" " if char.isspace() else char for char in text if char != "`" and not _is_hidden(char))
+    visible = (" " if char.isspace() else char for char in text if char != "`" and not is_hidden(char))
     shown = " ".join("".join(islice(visible, 4 * limit + 1)).split())
     if len(shown) > limit:
         shown = shown[: limit - 1] + "\N{HORIZONTAL ELLIPSIS}"

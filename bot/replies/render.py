@@ -37,6 +37,7 @@ from bot.core.filters import Selection, SessionFilter
 from bot.replies.markdown import code, inert
 from bot.core.model import AccessToken, DeviceKind, Session, User, by_recent_activity, shown_ids
 from bot.core.permissions import Refusal
+from bot.replies.filters import describe_filter
 from bot.replies.values import Attachment, Button, Reply
 from bot.features.stale import StaleReport
 
@@ -69,33 +70,6 @@ STILL_WORKING = (
 )
 SELF_REVOKE_NOTE = "This includes the session you are typing in: you will have to sign in again here too."
 SELF_MAYBE_NOTE = "If you are typing in one of these sessions, you will have to sign in again here too."
-
-USAGE = """**/sessions** shows where you are signed in to Mattermost and signs you out.
-- `/sessions` or `/sessions list`: your sessions
-- `/sessions revoke <ID>`: sign out of one session (the ID from the list; its first 6 characters are enough)
-- `/sessions revoke-all`: sign out everywhere (you will be asked to confirm with `--yes`)
-- `/sessions tokens`: your personal access tokens (needs **read_user_access_token**)
-- `/sessions disable-tokens`: disable them (confirm with `--yes`; needs **revoke_user_access_token**)
-- `/sessions revoke-all --tokens`: sign out everywhere and disable your tokens, which signing out leaves working
-- `/sessions help`: this text
-
-`list` and `revoke-all` take filters; a session must match every filter given:
-- `--platform mobile`, `desktop`, `web` or `api` (personal access and bot tokens); several: `--platform mobile,desktop`
-- `--older-than 30d`: signed in more than 30 days ago
-- `--inactive 7d`: no activity for more than 7 days
-
-A duration is a whole number and m (minutes), h (hours), d (days) or w (weeks): `90m`, `12h`, `30d`, `2w`. \
-`/sessions revoke-all --inactive 30d` signs out only the sessions idle for more than 30 days.
-
-With Mattermost's **edit_other_users** permission you can name another user after the command, \
-as @username, username, email address or user ID: `/sessions list @alice`, \
-`/sessions revoke <ID> @alice`, `/sessions revoke-all @alice`. \
-A system admin's sessions need **manage_system**. \
-Filters work for another user too: `/sessions revoke-all @alice --platform mobile`, \
-and so do `tokens @alice` and `disable-tokens @alice` (a bot's tokens need **manage_others_bots**). \
-Name several users and ~channels to sign them all out: `/sessions revoke-all @bob ~incident --tokens`; \
-`/sessions list --stale 30d` finds who in the team has sessions idle that long. \
-With **manage_system**, `/sessions revoke-all --everyone` signs out every user; type back the code it shows."""
 
 #: How an audit record names the target of ``revoke-all --everyone``.
 EVERYONE_TARGET = "(everyone)"
@@ -196,11 +170,6 @@ def _more(hidden: int) -> list[str]:
 
 # --- replies ------------------------------------------------------------------------------------
 
-def usage(problem: str | None = None) -> str:
-    """The help text, led by what was not understood when there is a problem."""
-    return USAGE if problem is None else f"{problem}\n\n{USAGE}"
-
-
 def _has(subject: User | None, *, capital: bool = False) -> str:
     return f"{_mention(subject, capital=capital)} {'have' if subject is None else 'has'}"
 
@@ -211,7 +180,7 @@ def _nothing_here(subject: User | None, suffix: str = ".") -> str:
 
 def _no_match(subject: User | None, selection: Selection, lead: str) -> str:
     """Nothing matches the filter: say so after ``lead``, and where to see every session."""
-    text = f"{lead}: {_has(subject)} no {selection.filter.describe()}."
+    text = f"{lead}: {_has(subject)} no {describe_filter(selection.filter)}."
     return text + (f" See every session with {_command('list', subject)}." if selection.total else "")
 
 
@@ -318,7 +287,7 @@ def filtered_list(subject: User | None, selection: Selection, now_ms: int, *, bu
         return Reply(_no_match(subject, selection, "No sessions match"))
     chosen = list(selection.chosen)
     header = [f"#### {_whose(subject)} sessions ({len(chosen)} of {selection.total})",
-              f"Showing only {selection.filter.describe()}."]
+              f"Showing only {describe_filter(selection.filter)}."]
     return _listing(subject, chosen, now_ms, buttons, header, selection.filter)
 
 
@@ -363,7 +332,7 @@ def filtered_preview(subject: User | None, selection: Selection, now_ms: int, *,
     if not selection.chosen:
         return Reply(_no_match(subject, selection, "Nothing to sign out"))
     chosen = list(selection.chosen)
-    head = f"**This will sign {_mention(subject)} out of {_count(chosen)}** ({selection.filter.describe()}):"
+    head = f"**This will sign {_mention(subject)} out of {_count(chosen)}** ({describe_filter(selection.filter)}):"
     notes = [f"{_others(selection.left_out)} signed in."] if selection.left_out else []
     notes += [SELF_MAYBE_NOTE] if subject is None else []
     return _preview(subject, chosen, now_ms, head, notes, selection.filter, buttons)
@@ -401,7 +370,7 @@ def revoked_selection(subject: User | None, selection: Selection, revocation: Re
     revoked = list(revocation.revoked)
     bullets, more = _bullets(revoked, now_ms)
     if revoked:
-        head = [f"✅ Signed {_mention(subject)} out of {_count(revoked)} ({selection.filter.describe()}):", *bullets]
+        head = [f"✅ Signed {_mention(subject)} out of {_count(revoked)} ({describe_filter(selection.filter)}):", *bullets]
     else:
         head = [] if revocation.stopped_at else ["Nothing left to sign out."]
     tail = list(more)
@@ -443,7 +412,7 @@ def stale_list(report: StaleReport, now_ms: int) -> Reply:
     """``list --stale``: who in the team has sessions unused for longer than asked, the most stale first,
     and a command that would sign exactly those sessions out."""
     wanted = SessionFilter(inactive=report.inactive)
-    head = f"#### Stale sessions in this team ({wanted.describe()})"
+    head = f"#### Stale sessions in this team ({describe_filter(wanted)})"
     if not report.users:
         lines = [head, f"None of the {report.checked} members checked has any."]
     else:
@@ -530,7 +499,7 @@ def bulk_preview(command: RevokeMany, plan: BulkPlan, tokens: Mapping[str, Seque
     """What a bulk ``revoke-all`` would do: how many users and sessions (and, with ``--tokens``, the active
     ``tokens`` by user id), who, who is skipped and why, and how to confirm. Confirmed with nothing to do, it
     says so."""
-    only = "" if plan.filter.is_empty else f" ({plan.filter.describe()})"
+    only = "" if plan.filter.is_empty else f" ({describe_filter(plan.filter)})"
     if not plan.targets:
         lines = [f"Nothing to sign out{only}."] + _skipped_lines(plan.skipped)
         return Reply("\n".join(lines))
@@ -565,7 +534,7 @@ def bulk_done(plan: BulkPlan, results: Sequence[TargetResult], disabled: Mapping
     ``--tokens``) says whose tokens were disabled, and whose could not all be."""
     done = [r for r in results if r.error is None]
     failed = [r for r in results if r.error is not None]
-    only = "" if plan.filter.is_empty else f" ({plan.filter.describe()})"
+    only = "" if plan.filter.is_empty else f" ({describe_filter(plan.filter)})"
     sessions = sum(len(r.revoked) for r in done)
     tokens = sum(len(d.disabled) for d in (disabled or {}).values())
     lines = [f"✅ Signed {_users(len(done))} out of {_sessions_of(sessions)}{only}"
@@ -889,6 +858,13 @@ def _mattermost_trouble(error: BotError) -> str:
     return "Something went wrong in the sessions bot."
 
 
+def slow_down(retry_after_s: int, limit: str) -> str:
+    """What a user over the rate limit is told (nothing was signed out)."""
+    unit = "second" if retry_after_s == 1 else "seconds"
+    return (f"⏳ Slow down: you can sign sessions out at most {limit}. Nothing was signed out. "
+            f"Try again in {retry_after_s} {unit}.")
+
+
 def internal_error(reference: str) -> str:
     """The reply when the bot itself failed unexpectedly; ``reference`` finds the log line."""
     return f"⚠️ Something went wrong in the sessions bot (reference {code(reference)}). {_CHECK_FIRST}"
@@ -933,7 +909,7 @@ def audit_line(event: AuditEvent) -> str:
     sessions = f", {len(event.session_ids)} session(s)" if event.session_ids else ""
     sessions += f", {len(event.token_ids)} token(s) disabled" if event.token_ids else ""
     reason = f" ({inert(event.reason, 80)})" if event.reason else ""
-    only = f" · only {event.filter}" if event.filter else ""
+    only = "" if event.filter.is_empty else f" · only {describe_filter(event.filter)}"
     return (
         f"🔐 {_at(event.actor_username)} · {event.action} · {target} · "
         f"**{event.result}**{reason}{sessions}{only} · via {event.via}"

@@ -50,7 +50,7 @@ def button_clicked() -> Response:
         return jsonify(ephemeral_text=render.error_message(error))
     limited = rate_limited(invocation, command)
     if limited is not None:
-        return jsonify(limited.action_body())
+        return jsonify(ephemeral_text=render.slow_down(limited.retry_after_s, limited.limit))
     outcome = run(invocation, command)
     log.info("click=%s caller=%s ok=%s", type(command).__name__, invocation.caller_id, outcome.ok)
     if outcome.reply.attachments:

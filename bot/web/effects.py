@@ -4,17 +4,31 @@ They never change the outcome the user sees: a failure here is logged and the ac
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
-from typing import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
 
 from bot.replies import render
 from bot.core.audit import AuditEvent, Notice
 from bot.core.errors import BotError
 from bot.mattermost.client import MattermostAPI
+from bot.replies.filters import describe_filter
 
 audit_log = logging.getLogger("bot.audit")
 log = logging.getLogger(__name__)
+
+
+def audit_record(event: AuditEvent, now_ms: int) -> dict[str, Any]:
+    """The event as the JSON audit line's mapping, the time first; English and UTC whoever reads it (machines
+    do): the filter in words, "" when there was none."""
+    when = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).isoformat(timespec="milliseconds")
+    record: dict[str, Any] = {"time": when, **{f.name: getattr(event, f.name) for f in dataclasses.fields(event)}}
+    record["session_ids"] = list(event.session_ids)
+    record["token_ids"] = list(event.token_ids)
+    record["filter"] = "" if event.filter.is_empty else describe_filter(event.filter)
+    return record
 
 
 class Effects:
@@ -54,7 +68,7 @@ class Effects:
             self._attempt("post to the audit channel", lambda: self._api.create_post(channel, render.audit_line(event)))
 
     def _log(self, event: AuditEvent) -> None:
-        audit_log.info("audit", extra={"audit": event.to_record(self._now_ms())})
+        audit_log.info("audit", extra={"audit": audit_record(event, self._now_ms())})
 
     def _notify(self, notice: Notice) -> None:
         channel = self._api.direct_channel(self._api.bot_user_id, notice.target_id)

@@ -28,14 +28,15 @@ from bot.ops import metrics
 from bot.replies import render
 from bot.core.audit import AuditEvent
 from bot.web.buttons import attachments_json
-from bot.core.commands import Command, RevokeMany, RevokeSession, UserRef, parse
+from bot.core.commands import Command, RevokeMany, RevokeSession, UserRef, is_revoking
+from bot.core.parse import parse
 from bot.core.errors import BotError
 from bot.features.incident import ProgressReport
 from bot.ops.logs import carrying_request_id, current_request_id
 from bot.mattermost.client import MattermostAPI
 from bot.core.model import is_id
 from bot.web.parts import BotParts
-from bot.ops.ratelimit import RateLimitResult, is_revoking
+from bot.ops.ratelimit import RateLimitResult
 from bot.replies.values import Reply
 from bot.features.sessions import Invocation, Outcome
 
@@ -236,7 +237,7 @@ def sessions_command() -> Response:
     )
     limited = rate_limited(invocation, command)
     if limited is not None:
-        return jsonify(limited.slash_body())
+        return ephemeral(render.slow_down(limited.retry_after_s, limited.limit))
     hook = hook_id(request.form.get("response_url", ""))
     if hook is None:  # nowhere to send a late reply: wait for it, however long
         return jsonify(answer(invocation, command))
