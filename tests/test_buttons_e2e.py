@@ -272,12 +272,10 @@ def test_a_refusal_before_lookup_audits_the_name_as_typed(type_as, caplog):
 
 
 def test_an_unexpected_bug_during_a_click_is_a_friendly_message_not_a_500(button_bot, world, monkeypatch):
-    from bot.features.sessions import SessionsService
-
-    def explode(self, caller_id, command):
+    def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(SessionsService, "_run", explode)
+    monkeypatch.setattr("bot.features.single.run", explode)
     result = send_action(world, button_bot.url + "/actions", "alice", sign(uid(world, "alice"), RevokeAll(None, True)))
     assert "Something went wrong in the sessions bot (reference `" in result.ephemeral_text
     assert result.error is None

@@ -339,7 +339,7 @@ def test_a_429_on_a_single_revocation_is_reported_and_sending_it_again_works(wor
 
 def test_a_bulk_target_the_rate_limiter_never_lets_through_fails_alone(world, bot, caplog, monkeypatch):
     caplog.set_level(logging.INFO, logger="bot.audit")
-    monkeypatch.setattr("bot.features.bulk.RATE_LIMIT_ATTEMPTS", 2)  # the bot runs in this process
+    monkeypatch.setattr("bot.features.stepwise.RATE_LIMIT_ATTEMPTS", 2)  # the bot runs in this process
     world.faults.rate_limit(_sessions_path("bob", "/revoke/all")(world), times=None, retry_after_s=1)
     text = type_(world, bot, "usermanager", "revoke-all @alice @bob --yes").visible_text
     assert text.startswith("✅ Signed 1 user out of") and "**⚠️ Failed for 1 user**" in text and "HTTP 429" in text

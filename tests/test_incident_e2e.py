@@ -50,6 +50,28 @@ def test_confirmed_bulk_sign_out_signs_out_everyone_allowed_and_no_one_else(slas
     assert live(world, "sysadmin") == admin_sessions and live(world, "usermanager") > 0
 
 
+def test_a_session_that_ended_before_its_revoke_is_never_counted_audited_or_announced_as_signed_out(
+        world, make_bot, incident, caplog):
+    """A 400 from revoke means the session was not found: Mattermost signed nothing out, so the bot claims
+    nothing for it (before, a bulk sign-out counted it, audited its id and told the user about it)."""
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    bot = make_bot()
+    chrome = {"platform": "Windows", "os": "Windows 10", "browser": "Chrome/124.0", "isMobile": "false"}
+    ended, kept = (world.add_session(uid(world, "bob"), props=chrome) for _ in range(2))
+    world.faults.add(rf"^/api/v4/users/{uid(world, 'bob')}/sessions/revoke$", method="POST", times=1,
+                     before=lambda: world.revoke_session(ended["id"]))  # bob signs out on that browser meanwhile
+    text = run_slash_command(world, bot.url + "/slash/sessions", COMMAND_TOKEN, "usermanager",
+                             "revoke-all @alice @bob --platform web --yes").visible_text
+    bobs = next(r for r in audit_records(caplog) if r["target_username"] == "bob")
+    assert ended["id"] not in bobs["session_ids"] and bobs["result"] == "ok"
+    assert "Already signed out meanwhile, so not by this command: 1 session." in text
+    confirmed = sum(len(r["session_ids"]) for r in audit_records(caplog) if r["action"] == "revoke-all")
+    assert f"out of {confirmed} session" in text
+    bob_dm = world.direct_channel_between(uid(world, "sessionsbot"), uid(world, "bob"))
+    told = "\n".join(p["message"] for p in world.posts_in(bob_dm["id"]))
+    assert kept["id"] in bobs["session_ids"] and told.count("\n- ") == len(bobs["session_ids"])  # one line each
+
+
 def test_a_caller_without_edit_other_users_is_refused_before_anything_is_looked_up(slash, world, incident):
     text = slash("bob", "revoke-all @alice ~incident --yes").visible_text
     assert "**edit_other_users**" in text and live(world, "alice") > 0

@@ -26,8 +26,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.replies import render
-from bot.core.audit import AuditEvent, Disabling, Notice, Revocation
-from bot.features.bulk import BulkPlan, Progress, Skip, Target, TargetResult
+from bot.core.audit import EVERYONE, AuditEvent, Notice
+from bot.core.results import BulkPlan, Disabling, Progress, Revocation, Skip, StaleReport, StaleUser, Target, TargetResult
 from bot.web.buttons import ButtonSigner, attachments_json
 from bot.core.commands import (
     MAX_NAMED_CHANNELS,
@@ -60,6 +60,8 @@ from bot.core.errors import (
     MattermostUnreachable,
     Refused,
     SessionAlreadyGone,
+    TokenAlreadyGone,
+    AlreadyGone,
     SessionNotFound,
     TargetDeactivated,
     TooManyMembers,
@@ -72,7 +74,6 @@ from bot.core.model import AccessToken, Session, User
 from bot.core.permissions import Refusal
 from bot.replies.usage import problem_text, usage
 from bot.replies.values import Attachment, Reply
-from bot.features.stale import StaleReport, StaleUser
 from tests.factories import DAY, NOW_MS
 
 YEAR = 365 * DAY
@@ -204,6 +205,8 @@ ERRORS: dict[type[BotError], st.SearchStrategy[BotError]] = {
     SessionNotFound: st.builds(SessionNotFound, hostile, subjects),
     AmbiguousSession: st.builds(AmbiguousSession, hostile, session_lists()),
     SessionAlreadyGone: st.builds(SessionAlreadyGone, sessions()),
+    TokenAlreadyGone: st.builds(TokenAlreadyGone, tokens),
+    AlreadyGone: st.just(AlreadyGone()),
     ForgedButton: st.just(ForgedButton()),
     ExpiredButton: st.builds(ExpiredButton, st.integers(0, 10**7)),
     ForeignButton: st.just(ForeignButton()),
@@ -728,7 +731,7 @@ audit_events = st.builds(
     actor_username=usernames,
     target_id=st.just("") | ids,
     target_username=st.one_of(usernames, hostile.map(lambda h: "@" + h), hostile.map(lambda h: "~" + h),
-                              st.sampled_from([render.EVERYONE_TARGET, "(team)", ""])),
+                              st.sampled_from([EVERYONE, "(team)", ""])),
     session_ids=st.lists(ids, max_size=5).map(tuple),
     channel_id=ids,
     team_id=ids,

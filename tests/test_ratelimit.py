@@ -23,8 +23,11 @@ from bot.ops.ratelimit import (
     validate_storage_uri,
 )
 from bot.sandbox import World, run_slash_command, send_action
-from bot.features.sessions import Invocation, SessionsService
+from bot.core.invocation import Invocation
+from bot.features import dispatch
+from bot.features.context import Context
 from bot.replies.render import slow_down
+from bot.replies.rendering import render
 from bot.web.slash import token_is_valid
 from tests.support.stack import serve_bot
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN, bot_settings
@@ -200,7 +203,7 @@ def test_replicas_sharing_a_redis_share_each_users_count(redis_url):
 def wired_app(api: MattermostAPI, settings, limiter: RevokeLimiter) -> Flask:
     """The bot's two routes reduced to their core, with the limit where slash.py and clicks.py are to call it."""
     app = Flask(__name__)
-    service = SessionsService(api, secret=settings.bot_secret.get_secret_value())
+    features = Context(api, settings.bot_secret.get_secret_value())
     signer = ButtonSigner(settings.bot_secret.get_secret_value())
 
     @app.post("/slash/sessions")
@@ -210,8 +213,8 @@ def wired_app(api: MattermostAPI, settings, limiter: RevokeLimiter) -> Flask:
         caller_id, command = request.form["user_id"], parse(request.form.get("text", ""))
         if is_revoking(command) and (limited := limiter.check(caller_id)) is not None:
             return jsonify(response_type="ephemeral", text=slow_down(limited.retry_after_s, limited.limit))
-        outcome = service.handle(Invocation(caller_id=caller_id), command)
-        return jsonify(response_type="ephemeral", text=outcome.reply.text)
+        outcome = dispatch.run(features, Invocation(caller_id=caller_id), command)
+        return jsonify(response_type="ephemeral", text=render(outcome.shown, outcome.now_ms).text)
 
     @app.post("/actions")
     def click() -> Response:
@@ -219,8 +222,8 @@ def wired_app(api: MattermostAPI, settings, limiter: RevokeLimiter) -> Flask:
         command = signer.verify(data.get("context"), data["user_id"])
         if is_revoking(command) and (limited := limiter.check(data["user_id"])) is not None:
             return jsonify(ephemeral_text=slow_down(limited.retry_after_s, limited.limit))
-        outcome = service.handle(Invocation(caller_id=data["user_id"], via="button"), command)
-        return jsonify(ephemeral_text=outcome.reply.text)
+        outcome = dispatch.run(features, Invocation(caller_id=data["user_id"], via="button"), command)
+        return jsonify(ephemeral_text=render(outcome.shown, outcome.now_ms).text)
 
     return app
 

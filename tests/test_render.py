@@ -4,7 +4,8 @@ import re
 import pytest
 
 from bot.replies import render
-from bot.core.audit import AuditEvent, Revocation
+from bot.core.audit import EVERYONE, AuditEvent
+from bot.core.results import Revocation
 from bot.core.commands import Cancel, Problem, ProblemKind, RevokeAll, UserRef
 from bot.core.errors import (
     AmbiguousSession,
@@ -271,7 +272,7 @@ def test_an_unfiltered_preview_still_confirms_everything():
 def test_a_filtered_revocation_names_what_it_signed_out():
     stale, fresh = stale_and_fresh()
     selection = STALE.select(stale + fresh, NOW_MS)
-    text = render.revoked_selection(ALICE, selection, Revocation(revoked=tuple(stale)), NOW_MS).text
+    text = render.revoked_selection(ALICE, selection, Revocation(done=tuple(stale)), NOW_MS).text
     assert text.startswith("✅ Signed @alice out of 2 sessions (sessions inactive for more than 30 days):\n- ")
     assert "⚠️" not in text and "Already" not in text
 
@@ -279,7 +280,7 @@ def test_a_filtered_revocation_names_what_it_signed_out():
 def test_a_filtered_revocation_tells_sessions_gone_meanwhile_apart_from_those_it_signed_out():
     stale, _ = stale_and_fresh()
     selection = STALE.select(stale, NOW_MS)
-    text = render.revoked_selection(None, selection, Revocation(revoked=stale[:1], gone=stale[1:]), NOW_MS).text
+    text = render.revoked_selection(None, selection, Revocation(done=stale[:1], gone=stale[1:]), NOW_MS).text
     assert text.startswith("✅ Signed you out of 1 session (")
     assert "Already signed out meanwhile: 1 session." in text and "Android" not in text
     nothing = render.revoked_selection(None, selection, Revocation(gone=tuple(stale)), NOW_MS).text
@@ -289,7 +290,7 @@ def test_a_filtered_revocation_tells_sessions_gone_meanwhile_apart_from_those_it
 def test_a_revocation_that_stopped_says_what_was_done_where_it_stopped_and_what_was_not_tried():
     first, second, third = (s(last_activity_at=NOW_MS - days * DAY, props={"os": f"OS {days}"}) for days in (40, 50, 60))
     selection = STALE.select([first, second, third], NOW_MS)
-    revocation = Revocation(revoked=(first,), stopped_at=(second, UpstreamRejected(500, "app.x")), untried=(third,))
+    revocation = Revocation(done=(first,), stopped_at=(second, UpstreamRejected(500, "app.x")), untried=(third,))
     text = render.revoked_selection(ALICE, selection, revocation, NOW_MS).text
     assert text.startswith("✅ Signed @alice out of 1 session (sessions inactive for more than 30 days):\n- 🌐 Chrome on OS 40")
     assert "⚠️ Stopped at Chrome on OS 50, last active 2 months ago, which may still be signed in. " \
@@ -323,7 +324,8 @@ def test_the_audit_channel_line_names_the_filter():
 
 # --- personal access tokens and everyone -----------------------------------------------------------
 
-from bot.core.audit import Disabling, Notice  # noqa: E402
+from bot.core.audit import Notice  # noqa: E402
+from bot.core.results import Disabling  # noqa: E402
 from bot.core.commands import DisableTokens  # noqa: E402
 from bot.core.model import AccessToken  # noqa: E402
 
@@ -374,7 +376,7 @@ def test_disable_tokens_preview_lists_what_would_be_disabled_with_a_confirm_butt
 
 
 def test_a_disabling_that_stopped_says_what_may_still_work():
-    disabling = Disabling(disabled=(token("a", n=1),), stopped_at=(token("b", n=2), UpstreamRejected(500, "x")),
+    disabling = Disabling(done=(token("a", n=1),), stopped_at=(token("b", n=2), UpstreamRejected(500, "x")),
                           untried=(token("c", n=3),))
     text = render.tokens_disabled(ALICE, disabling).text
     assert text.startswith("🔑 Disabled @alice's 1 personal access token:")
@@ -419,7 +421,7 @@ def test_the_audit_channel_line_counts_tokens_and_names_everyone():
     event = AuditEvent("revoke-all", "ok", "", "a" * 26, "um", "b" * 26, "alice", ("s" * 26,), "", "", "slash",
                        token_ids=("t" * 26,))
     assert render.audit_line(event) == "🔐 @um · revoke-all · @alice · **ok**, 1 session(s), 1 token(s) disabled · via slash"
-    everyone = AuditEvent("revoke-everyone", "ok", "", "a" * 26, "sa", "", render.EVERYONE_TARGET, (), "", "", "slash")
+    everyone = AuditEvent("revoke-everyone", "ok", "", "a" * 26, "sa", "", EVERYONE, (), "", "", "slash")
     assert render.audit_line(everyone) == "🔐 @sa · revoke-everyone · everyone · **ok** · via slash"
 
 

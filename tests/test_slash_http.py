@@ -88,12 +88,10 @@ def test_healthz_answers_without_calling_mattermost(bot, world):
 
 
 def test_unexpected_bug_becomes_a_friendly_reply_not_a_500(post, bot, monkeypatch):
-    from bot.features.sessions import SessionsService
-
-    def explode(self, caller_id, command):
+    def explode(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(SessionsService, "_run", explode)
+    monkeypatch.setattr("bot.features.single.run", explode)
     response = post()
     assert response.status_code == 200
     assert "Something went wrong in the sessions bot (reference `" in response.json()["text"]

@@ -1,8 +1,9 @@
 """Which team members have stale sessions (``bot.features.stale``), read through the real client against the stand-in."""
 from __future__ import annotations
 
-
 from bot.features import stale
+from bot.features.context import Context
+from tests.support.settings import BOT_SECRET
 from bot.core.filters import Duration
 from bot.core.permissions import EDIT_OTHER_USERS, MANAGE_SYSTEM, Caller
 
@@ -23,18 +24,18 @@ def test_members_with_sessions_unused_for_longer_than_asked_are_found_most_stale
     make_stale(world, "bob", 45)
     make_stale(world, "bob", 60)
     make_stale(world, "usermanager", 3)
-    report = stale.find_stale(api, caller(EDIT_OTHER_USERS), world.team["id"], Duration(30, "d"), world.now_ms())
+    report = stale.find_stale(Context(api, BOT_SECRET), caller(EDIT_OTHER_USERS), world.team["id"], Duration(30, "d"), world.now_ms())
     assert [(entry.user.username, len(entry.stale)) for entry in report.users] == [("bob", 2), ("alice", 1)]
     assert report.users[0].total == len(world.sessions_of(world.user_by_username("bob")["id"]))
 
 
 def test_system_admins_are_counted_but_not_read_without_manage_system(world, api):
     make_stale(world, "sysadmin", 90)
-    report = stale.find_stale(api, caller(EDIT_OTHER_USERS), world.team["id"], Duration(30, "d"), world.now_ms())
+    report = stale.find_stale(Context(api, BOT_SECRET), caller(EDIT_OTHER_USERS), world.team["id"], Duration(30, "d"), world.now_ms())
     assert "sysadmin" not in [entry.user.username for entry in report.users] and report.not_allowed >= 1
     admin_id = world.user_by_username("sysadmin")["id"]
     assert not any(e.path == f"/api/v4/users/{admin_id}/sessions" for e in world.exchanges)
-    with_manage_system = stale.find_stale(api, caller(MANAGE_SYSTEM), world.team["id"], Duration(30, "d"),
+    with_manage_system = stale.find_stale(Context(api, BOT_SECRET), caller(MANAGE_SYSTEM), world.team["id"], Duration(30, "d"),
                                           world.now_ms())
     assert "sysadmin" in [entry.user.username for entry in with_manage_system.users]
 
@@ -42,7 +43,7 @@ def test_system_admins_are_counted_but_not_read_without_manage_system(world, api
 def test_the_cost_is_bounded_by_reading_at_most_max_members(world, api, monkeypatch):
     world.add_users("crowd", 30)
     monkeypatch.setattr(stale, "MAX_MEMBERS", 12)
-    report = stale.find_stale(api, caller(MANAGE_SYSTEM), world.team["id"], Duration(30, "d"), world.now_ms())
+    report = stale.find_stale(Context(api, BOT_SECRET), caller(MANAGE_SYSTEM), world.team["id"], Duration(30, "d"), world.now_ms())
     assert report.more_members and report.checked <= 12
     session_reads = [e for e in world.exchanges if e.path.endswith("/sessions")]
     assert len(session_reads) == report.checked

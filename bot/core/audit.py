@@ -1,5 +1,5 @@
-"""Accountability records: one audit event per action, what a selective revocation did, and the notice a
-signed-out user receives (pure values)."""
+"""Accountability records: one audit event per action, and the notice a user receives when someone else signs
+them out (pure values)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,6 +11,10 @@ from bot.core.invocation import Invocation
 from bot.core.model import AccessToken, Session
 
 Result = Literal["ok", "preview", "refused", "failed"]
+#: How an audit event names the target of ``revoke-all --everyone``.
+EVERYONE = "(everyone)"
+#: How an audit event names the target of ``list --stale``.
+TEAM = "(team)"
 
 
 @dataclass(frozen=True)
@@ -48,30 +52,6 @@ def ended_by(error: BotError) -> tuple[Result, str]:
     if isinstance(error, Refused):
         return "refused", error.reason.name.lower()
     return "failed", type(error).__name__
-
-
-@dataclass(frozen=True)
-class Revocation:
-    """What signing out chosen sessions one at a time did, in order: ``revoked`` ones, ``gone`` ones (already
-    signed out by then), and, when it stopped at a failure, the session and error it stopped at and the
-    sessions it did not try."""
-
-    revoked: tuple[Session, ...] = ()
-    gone: tuple[Session, ...] = ()
-    stopped_at: tuple[Session, BotError] | None = None
-    untried: tuple[Session, ...] = ()
-
-
-@dataclass(frozen=True)
-class Disabling:
-    """What disabling chosen personal access tokens one at a time did, in order: ``disabled`` ones, ``gone``
-    ones (deleted by then), and, when it stopped at a failure, the token and error it stopped at and the
-    tokens it did not try."""
-
-    disabled: tuple[AccessToken, ...] = ()
-    gone: tuple[AccessToken, ...] = ()
-    stopped_at: tuple[AccessToken, BotError] | None = None
-    untried: tuple[AccessToken, ...] = ()
 
 
 @dataclass(frozen=True)

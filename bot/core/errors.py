@@ -1,7 +1,7 @@
 """Small exception types for everything that ends a command early.
 
-Each carries the facts needed to explain it; ``bot.replies.render.error_message`` turns every one of them
-into the text the user sees, in one place.
+Each carries the facts needed to explain it; ``bot.replies`` turns every one of them into the text the user
+sees, in one place.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.core.commands import ChannelRef, UserRef
-from bot.core.model import Session, User
+from bot.core.model import AccessToken, Session, User
 from bot.core.permissions import Refusal
 
 
@@ -114,11 +114,22 @@ class AmbiguousSession(BotError):
     matches: list[Session]
 
 
+class AlreadyGone(BotError):
+    """What was to be ended had already ended by the time the bot asked: nothing left to do, nothing done."""
+
+
 @dataclass
-class SessionAlreadyGone(BotError):
+class SessionAlreadyGone(AlreadyGone):
     """The session disappeared between listing and revoking (Mattermost answered 400)."""
 
     session: Session
+
+
+@dataclass
+class TokenAlreadyGone(AlreadyGone):
+    """The personal access token was deleted between listing and disabling (Mattermost answered 404)."""
+
+    token: AccessToken
 
 
 # --- Buttons ----------------------------------------------------------------------------------

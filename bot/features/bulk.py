@@ -1,159 +1,70 @@
-"""Sign many users out at once: bounded concurrency, patience with Mattermost's rate limit, and one
-user's failure never stopping the others.
+"""Bulk sign-outs during an incident: ``revoke-all @alice @bob ~incident-channel [filters] [--tokens] [--yes]``.
 
-Nothing here decides who may be signed out (that is :mod:`bot.core.permissions`, per target, before a
-target reaches this module) or words anything (that is :mod:`bot.replies.render`). A call Mattermost
-answered with 429 was refused by its rate limiter before the handler ran (``api4`` rate limiting
-wraps every route), so sending it again cannot act twice; every other failure is reported, never
-retried.
+The order is the single-target one, per target: who is named → may the caller act on them (Mattermost's own
+rule, ``bot.features.access``) → only then read their sessions. A caller who may not act on others at all is
+refused before anything is looked up, and a private channel reads as "no such channel" unless the caller is
+in it (or holds ``manage_system``), so the bot reveals no more than Mattermost would. Targets the caller may
+not touch are skipped with the reason; the rest proceed. Nothing changes before a confirmation, and the
+confirmation plans again from scratch (``bot.features.planning``).
+
+Carried out, users are signed out :data:`~bot.features.stepwise.CONCURRENCY` at a time; one user's failure
+never stops the others. With ``--tokens`` each target's active personal access tokens are disabled too, once
+their sessions are signed out. A session or token counts only when Mattermost confirmed it ended: one already
+gone meanwhile is reported as such, never as signed out.
 """
 from __future__ import annotations
 
-import logging
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Callable, Iterable, Protocol, Sequence, TypeVar
+from typing import Callable, Mapping, Sequence
 
-from bot.core.errors import BotError, UpstreamRejected
-from bot.core.filters import SessionFilter
-from bot.core.model import Session, User
+from bot.core.audit import AuditEvent, Notice, Result, ended_by
+from bot.core.commands import RevokeMany
+from bot.core.errors import BotError, Refused
+from bot.core.invocation import Invocation
+from bot.core.outcomes import BulkDone, BulkPreview, Failed, Outcome, View
+from bot.core.permissions import Refusal, TokenAction, token_gate
+from bot.core.results import BulkPlan, Disabling, Progress, Target, TargetResult, count_revoked
+from bot.features.context import Context, Who, revoke_session
+from bot.features.planning import TokensByUser, plan
+from bot.features.stepwise import fan_out, one_by_one, patiently
+from bot.features.tokens import disable_tokens
+from bot.mattermost.statuses import Call, meaning
 
-T = TypeVar("T")
-log = logging.getLogger(__name__)
+#: Progress messages while a long sign-out runs (response_url allows 5 uses; the result takes one).
+PROGRESS_UPDATES = 2
 
-#: Users signed out at the same time: enough to finish 500 users in seconds, few enough not to crowd
-#: out Mattermost's other clients (its default rate limit is 10 requests per second per token, burst 100).
-CONCURRENCY = 4
-#: Tries of one call while Mattermost keeps answering 429, and the first wait when it names none.
-RATE_LIMIT_ATTEMPTS = 6
-FIRST_WAIT_S = 0.5
-MAX_WAIT_S = 10.0
-
-
-class RevokingAPI(Protocol):
-    """The calls a bulk sign-out makes (:class:`bot.mattermost.client.MattermostAPI` over HTTP)."""
-
-    def revoke_session(self, user_id: str, session_id: str) -> None: ...
-
-    def revoke_all_sessions(self, user_id: str) -> None: ...
+#: Hears how far a long bulk sign-out has come (through response_url, or an ephemeral post after a click).
+ProgressReport = Callable[[Progress], None]
 
 
-@dataclass(frozen=True)
-class Target:
-    """A user to sign out, and the sessions selected for them. ``everything`` means no filter: one
-    ``revoke/all`` call also ends sessions that appeared after the preview; otherwise exactly
-    ``sessions`` are revoked, one by one."""
-
-    user: User
-    sessions: tuple[Session, ...]
-    everything: bool
-
-
-@dataclass(frozen=True)
-class TargetResult:
-    """What happened to one target: the sessions ended, and the error that stopped the rest, if any."""
-
-    user: User
-    revoked: tuple[Session, ...]
-    error: BotError | None = None
-
-
-@dataclass(frozen=True)
-class Skip:
-    """A name, or a member of a named channel, left out, and why."""
-
-    name: str
-    error: BotError
-
-
-@dataclass(frozen=True)
-class BulkPlan:
-    """Who will be signed out of what (``targets``), who is left out (``skipped``), and how many of the
-    users in reach have nothing the filter selects (``untouched``). ``unread`` are users in reach whose
-    sessions (or tokens) Mattermost would not give: when the command is carried out they count as failed,
-    and nothing of theirs is touched."""
-
-    targets: tuple[Target, ...]
-    skipped: tuple[Skip, ...]
-    filter: SessionFilter
-    untouched: int
-    unread: tuple[TargetResult, ...] = ()
-
-    @property
-    def sessions(self) -> int:
-        """Sessions selected across all targets."""
-        return sum(len(target.sessions) for target in self.targets)
-
-
-@dataclass(frozen=True)
-class Progress:
-    """How far a bulk sign-out has come."""
-
-    done: int
-    total: int
-    failed: int
-
-
-def patiently(call: Callable[[], T], *, sleep: Callable[[float], None] = time.sleep) -> T:
-    """``call()``, sent again while Mattermost answers 429, after the wait it asks for (or a doubling
-    one), at most :data:`RATE_LIMIT_ATTEMPTS` times; any other error is raised at once."""
-    wait = FIRST_WAIT_S
-    for attempt in range(1, RATE_LIMIT_ATTEMPTS + 1):
-        try:
-            return call()
-        except UpstreamRejected as exc:
-            if exc.status != 429 or attempt == RATE_LIMIT_ATTEMPTS:
-                raise
-            sleep(min(MAX_WAIT_S, exc.retry_after_s if exc.retry_after_s else wait))
-            wait *= 2
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
-
-
-def sign_out(api: RevokingAPI, target: Target, *, sleep: Callable[[float], None] = time.sleep) -> TargetResult:
-    """Revoke the target's selection; a session already gone (400) counts as ended, not as a failure."""
+def sign_out(ctx: Context, target: Target) -> TargetResult:
+    """Revoke the target's selection: everything with one ``revoke/all``, or the chosen sessions one by one."""
+    who = Who("", None, target.user)
     if target.everything:
+        def revoke_all() -> None:
+            with meaning(Call.REVOKE_ALL, subject=target.user):
+                ctx.api.revoke_all_sessions(target.user.id)
         try:
-            patiently(lambda: api.revoke_all_sessions(target.user.id), sleep=sleep)
+            patiently(revoke_all, sleep=ctx.sleep)
         except BotError as error:
             return TargetResult(target.user, (), error)
         return TargetResult(target.user, target.sessions)
-    revoked: list[Session] = []
-    for session in target.sessions:
-        try:
-            patiently(lambda: api.revoke_session(target.user.id, session.id), sleep=sleep)
-        except UpstreamRejected as exc:
-            if exc.status != 400:  # 400: it ended meanwhile (expired, signed out): nothing left to do
-                return TargetResult(target.user, tuple(revoked), exc)
-        except BotError as error:
-            return TargetResult(target.user, tuple(revoked), error)
-        revoked.append(session)
-    return TargetResult(target.user, tuple(revoked))
+    steps = one_by_one(target.sessions, lambda session: revoke_session(ctx, who, session), sleep=ctx.sleep)
+    return TargetResult(target.user, steps.done, steps.stopped_at[1] if steps.stopped_at else None, steps.gone)
 
 
-def sign_out_all(api: RevokingAPI, targets: Sequence[Target], *, concurrency: int = CONCURRENCY,
-                 on_progress: Callable[[Progress], None] | None = None,
-                 sleep: Callable[[float], None] = time.sleep) -> list[TargetResult]:
-    """Sign every target out, ``concurrency`` at a time, in the order given; ``on_progress`` hears after
-    each target (from the worker threads, one at a time)."""
-    lock = threading.Lock()
+def sign_out_all(ctx: Context, targets: Sequence[Target], *,
+                 on_progress: ProgressReport | None = None) -> list[TargetResult]:
+    """Sign every target out, :data:`~bot.features.stepwise.CONCURRENCY` at a time, in the order given;
+    ``on_progress`` hears after each target (one at a time)."""
     counts = {"done": 0, "failed": 0}
 
-    def one(target: Target) -> TargetResult:
-        result = sign_out(api, target, sleep=sleep)
-        with lock:
-            counts["done"] += 1
-            counts["failed"] += result.error is not None
-            if on_progress is not None:
-                try:
-                    on_progress(Progress(counts["done"], len(targets), counts["failed"]))
-                except Exception:  # noqa: BLE001 - progress is a courtesy: it never stops the sign-out
-                    log.exception("could not report progress")
-        return result
+    def heard(result: TargetResult) -> None:
+        counts["done"] += 1
+        counts["failed"] += result.error is not None
+        if on_progress is not None:
+            on_progress(Progress(counts["done"], len(targets), counts["failed"]))
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="bulk") as pool:
-        return list(pool.map(one, targets))
+    return fan_out(targets, lambda target: sign_out(ctx, target), heard=heard, name="bulk")
 
 
 def milestones(total: int, updates: int) -> frozenset[int]:
@@ -161,6 +72,89 @@ def milestones(total: int, updates: int) -> frozenset[int]:
     return frozenset(total * step // (updates + 1) for step in range(1, updates + 1)) - {0, total}
 
 
-def count_revoked(results: Iterable[TargetResult]) -> int:
-    """How many sessions the results ended in all."""
-    return sum(len(result.revoked) for result in results)
+def revoke_many(ctx: Context, invocation: Invocation, command: RevokeMany,
+                report: ProgressReport | None = None) -> Outcome:
+    """Preview or carry out ``command`` for the caller; every BotError ends it as that error."""
+    now_ms = ctx.now_ms()
+    try:
+        caller = ctx.access.caller_of(invocation.caller_id)
+        if not caller.may_act_on_others:
+            raise Refused(Refusal.NEEDS_EDIT_OTHER_USERS, target=None)
+        gate = token_gate(caller, TokenAction.DISABLE) if command.tokens else None
+        if gate is not None:  # rather than sign everyone out and leave their tokens working
+            raise Refused(gate, target=None)
+        planned, tokens = plan(ctx, caller, command, invocation.team_id, now_ms)
+        if not command.confirmed or not (planned.targets or planned.unread):
+            shown = BulkPreview(command, planned, tokens if command.tokens else None)
+            return _outcome(invocation, command, shown, planned, [], {}, "preview" if not command.confirmed else "ok",
+                            now_ms)
+        marks = milestones(len(planned.targets), PROGRESS_UPDATES)
+
+        def heard(progress: Progress) -> None:
+            if report is not None and progress.done in marks:
+                report(progress)
+
+        results = sign_out_all(ctx, planned.targets, on_progress=heard) + list(planned.unread)
+        disabled = _disable(ctx, results, tokens)
+    except BotError as error:
+        result, reason = ended_by(error)
+        summary_event = _event(invocation, "revoke-many", result, reason, "", _named(command), (), command)
+        return Outcome(Failed(error), now_ms, "revoke-many", result, reason, summary_event)
+    failed = any(failure(result, disabled) is not None for result in results)
+    shown = BulkDone(planned, tuple(results), disabled if command.tokens else None)
+    return _outcome(invocation, command, shown, planned, results, disabled, "failed" if failed else "ok", now_ms)
+
+
+def _disable(ctx: Context, results: list[TargetResult], tokens: TokensByUser) -> dict[str, Disabling]:
+    """``--tokens``: disable the tokens of every target whose sessions were signed out (a target whose sign-out
+    failed keeps them, and is reported failed: running the command again picks them up)."""
+    owners = [(r.user, tokens[r.user.id]) for r in results if r.error is None and r.user.id in tokens]
+    done = fan_out(owners, lambda owner: disable_tokens(ctx, Who("", None, owner[0]), owner[1]), name="tokens")
+    return {user.id: disabling for (user, _), disabling in zip(owners, done)}
+
+
+def _outcome(invocation: Invocation, command: RevokeMany, shown: View, planned: BulkPlan,
+             results: list[TargetResult], disabled: Mapping[str, Disabling], result: Result, now_ms: int) -> Outcome:
+    """One audit line per target touched, then the summary; a notice for each user signed out of something."""
+    none = Disabling()
+    errors = {r.user.id: failure(r, disabled) for r in results}
+    per_target = tuple(
+        _event(invocation, "revoke-all", "failed" if errors[r.user.id] else "ok",
+               type(errors[r.user.id]).__name__ if errors[r.user.id] else "", r.user.id, r.user.username,
+               tuple(s.id for s in r.revoked), command, tuple(t.id for t in disabled.get(r.user.id, none).done))
+        for r in results)
+    reason = (summary(planned, results, disabled) if results else
+              f"{len(planned.targets)} users, {planned.sessions} sessions, {len(planned.skipped)} skipped")
+    summary_event = _event(invocation, "revoke-many", result, reason, "", _named(command), (), command)
+    notices = tuple(Notice(r.user.id, invocation.caller_username, r.revoked, planned.filter.is_empty, now_ms,
+                           disabled.get(r.user.id, none).done)
+                    for r in results if r.revoked or disabled.get(r.user.id, none).done)
+    return Outcome(shown, now_ms, "revoke-many", result, reason, summary_event, per_target, notices)
+
+
+def _event(invocation: Invocation, action: str, result: Result, reason: str, target_id: str, target_name: str,
+           session_ids: tuple[str, ...], command: RevokeMany, token_ids: tuple[str, ...] = ()) -> AuditEvent:
+    return AuditEvent.of(invocation, action=action, result=result, reason=reason, target_id=target_id,
+                         target_username=target_name, session_ids=session_ids, filter=command.filter,
+                         token_ids=token_ids)
+
+
+def _named(command: RevokeMany) -> str:
+    """Whom the command named, as typed: the summary audit line's target."""
+    return " ".join(["@" + ref.value for ref in command.users] + ["~" + ref.value for ref in command.channels])
+
+
+def failure(result: TargetResult, disabled: Mapping[str, Disabling]) -> BotError | None:
+    """What went wrong for one target: signing their sessions out, or else disabling their tokens."""
+    stopped = disabled[result.user.id].stopped_at if result.user.id in disabled else None
+    return result.error or (stopped[1] if stopped else None)
+
+
+def summary(planned: BulkPlan, results: Sequence[TargetResult], disabled: Mapping[str, Disabling] | None = None) -> str:
+    """The audit summary's reason: how many were signed out, skipped and failed (and tokens disabled)."""
+    disabled = disabled or {}
+    failed = sum(failure(result, disabled) is not None for result in results)
+    tokens = f", {sum(len(d.done) for d in disabled.values())} tokens disabled" if disabled else ""
+    return (f"{len(results) - failed} signed out ({count_revoked(list(results))} sessions{tokens}), "
+            f"{len(planned.skipped)} skipped, {failed} failed")
+

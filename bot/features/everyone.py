@@ -17,11 +17,13 @@ import hmac
 import time
 from typing import Callable
 
-from bot.replies import render
-from bot.core.errors import BotLacksPermission, Refused, UpstreamRejected
-from bot.mattermost.client import MattermostAPI
-from bot.core.permissions import MANAGE_SYSTEM, Caller, Refusal
-from bot.replies.values import Reply
+from bot.core.commands import RevokeEveryone
+from bot.core.errors import Refused
+from bot.core.outcomes import EveryonePreview, EveryoneSignedOut
+from bot.core.permissions import MANAGE_SYSTEM, Refusal
+from bot.features.context import Context, Who
+from bot.features.single import Act, Done, Spec
+from bot.mattermost.statuses import Call, meaning
 
 CODE_WINDOW_S = 10 * 60
 CODE_LENGTH = 6
@@ -62,26 +64,20 @@ class ConfirmationCodes:
         return any(verdicts)
 
 
-class EveryoneService:
-    """``revoke-all --everyone [--confirm <code>]`` for one caller."""
-
-    def __init__(self, api: MattermostAPI, codes: ConfirmationCodes) -> None:
-        self._api = api
-        self._codes = codes
-
-    def run(self, caller: Caller, typed: str | None) -> tuple[Reply, bool]:
-        """The reply, and whether everyone was signed out; raises ``Refused`` for a caller without
-        ``manage_system`` (before anything else) or a code that is wrong or too old."""
+def revoke_everyone(command: RevokeEveryone) -> tuple[Spec, Act]:
+    """``revoke-all --everyone [--confirm <code>]``: refused for a caller without ``manage_system`` (before
+    anything else) or a code that is wrong or too old; else the preview, or everyone signed out."""
+    def act(ctx: Context, who: Who, now_ms: int) -> Done:
+        caller = ctx.access.caller_of(who.caller_id)
         if MANAGE_SYSTEM not in caller.permissions:
             raise Refused(Refusal.NEEDS_MANAGE_SYSTEM, target=None)
-        if typed is None:
-            return render.everyone_preview(self._codes.current(caller.id), CODE_WINDOW_S), False
-        if not self._codes.accepts(caller.id, typed):
+        codes = ConfirmationCodes(ctx.secret, clock=ctx.clock)
+        if command.code is None:
+            return Done(EveryonePreview(codes.current(caller.id), CODE_WINDOW_S), "preview")
+        if not codes.accepts(caller.id, command.code):
             raise Refused(Refusal.WRONG_CONFIRMATION_CODE, target=None)
-        try:
-            self._api.revoke_everyones_sessions()
-        except UpstreamRejected as exc:
-            if exc.status == 403:
-                raise BotLacksPermission(None, doing="revoke_everyone") from None
-            raise
-        return render.everyone_signed_out(), True
+        with meaning(Call.REVOKE_EVERYONE):
+            ctx.api.revoke_everyones_sessions()
+        return Done(EveryoneSignedOut())
+
+    return Spec("revoke-everyone", changes=True, everyone=True), act

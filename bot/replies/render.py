@@ -11,8 +11,7 @@ from typing import Mapping, Sequence
 
 import humanize
 
-from bot.core.audit import AuditEvent, Disabling, Notice, Revocation
-from bot.features.bulk import BulkPlan, Progress, Skip, TargetResult
+from bot.core.audit import EVERYONE, AuditEvent, Notice
 from bot.core.commands import Cancel, ChannelRef, DisableTokens, RevokeAll, RevokeMany, RevokeSession, UserRef
 from bot.core.errors import (
     AmbiguousSession,
@@ -26,6 +25,7 @@ from bot.core.errors import (
     MattermostUnreachable,
     Refused,
     SessionAlreadyGone,
+    TokenAlreadyGone,
     SessionNotFound,
     TargetDeactivated,
     TooManyMembers,
@@ -39,7 +39,7 @@ from bot.core.model import AccessToken, DeviceKind, Session, User, by_recent_act
 from bot.core.permissions import Refusal
 from bot.replies.filters import describe_filter
 from bot.replies.values import Attachment, Button, Reply
-from bot.features.stale import StaleReport
+from bot.core.results import BulkPlan, Disabling, Progress, Revocation, Skip, StaleReport, TargetResult
 
 #: Mattermost rejects posts over 16383 runes (§5); stay well below it.
 MAX_MESSAGE_CHARS = 15000
@@ -71,8 +71,6 @@ STILL_WORKING = (
 SELF_REVOKE_NOTE = "This includes the session you are typing in: you will have to sign in again here too."
 SELF_MAYBE_NOTE = "If you are typing in one of these sessions, you will have to sign in again here too."
 
-#: How an audit record names the target of ``revoke-all --everyone``.
-EVERYONE_TARGET = "(everyone)"
 
 TOKEN_LEFT_ALONE_NOTE = (
     "🔑 Personal access tokens and bot tokens were not touched: they still work, and each one's next use opens "
@@ -367,7 +365,7 @@ def revoked_all(subject: User | None, sessions: list[Session], now_ms: int) -> R
 def revoked_selection(subject: User | None, selection: Selection, revocation: Revocation, now_ms: int) -> Reply:
     """What a filtered ``revoke-all`` did, and nothing more: the sessions it signed out, those already gone,
     and, when it stopped at a failure, where, why, and which sessions it did not try."""
-    revoked = list(revocation.revoked)
+    revoked = list(revocation.done)
     bullets, more = _bullets(revoked, now_ms)
     if revoked:
         head = [f"✅ Signed {_mention(subject)} out of {_count(revoked)} ({describe_filter(selection.filter)}):", *bullets]
@@ -536,7 +534,7 @@ def bulk_done(plan: BulkPlan, results: Sequence[TargetResult], disabled: Mapping
     failed = [r for r in results if r.error is not None]
     only = "" if plan.filter.is_empty else f" ({describe_filter(plan.filter)})"
     sessions = sum(len(r.revoked) for r in done)
-    tokens = sum(len(d.disabled) for d in (disabled or {}).values())
+    tokens = sum(len(d.done) for d in (disabled or {}).values())
     lines = [f"✅ Signed {_users(len(done))} out of {_sessions_of(sessions)}{only}"
              + (f" and disabled {_token_count(tokens)}." if tokens else ".")] if done else []
     if failed:
@@ -552,6 +550,9 @@ def bulk_done(plan: BulkPlan, results: Sequence[TargetResult], disabled: Mapping
         lines += _named_lines([f"- {_mention(user)}: {_skip_reason(d.stopped_at[1])}, "
                                f"{_token_count(1 + len(d.untried))} may still work"
                                for user, d in stuck if d.stopped_at is not None])
+    gone = [s for r in results for s in r.gone]
+    if gone:
+        lines.append(f"Already signed out meanwhile, so not by this command: {_count(gone)}.")
     lines += _skipped_lines(plan.skipped)
     if disabled is None and any(s.is_token for r in done for s in r.revoked):
         lines.append(TOKEN_NOTE)
@@ -637,9 +638,9 @@ def disable_tokens_preview(subject: User | None, tokens: Sequence[AccessToken], 
 def _disabling_lines(subject: User | None, disabling: Disabling) -> list[str]:
     """What disabling tokens did: those disabled, those deleted meanwhile, and where it stopped, if it did."""
     lines: list[str] = []
-    if disabling.disabled:
-        lines += [f"🔑 Disabled {_whose_tokens(subject, len(disabling.disabled), active=False)}:",
-                  *_token_lines(disabling.disabled)]
+    if disabling.done:
+        lines += [f"🔑 Disabled {_whose_tokens(subject, len(disabling.done), active=False)}:",
+                  *_token_lines(disabling.done)]
     if disabling.gone:
         lines.append(f"Already deleted meanwhile: {_token_count(len(disabling.gone))}.")
     if disabling.stopped_at is not None:
@@ -656,9 +657,9 @@ def _disabling_lines(subject: User | None, disabling: Disabling) -> list[str]:
 def tokens_disabled(subject: User | None, disabling: Disabling) -> Reply:
     """What ``disable-tokens`` did, and nothing more."""
     lines = _disabling_lines(subject, disabling)
-    if not disabling.disabled and disabling.stopped_at is None:
+    if not disabling.done and disabling.stopped_at is None:
         lines.insert(0, "Nothing left to disable.")
-    return Reply(_fit(lines, ["", RE_ENABLE_NOTE] if disabling.disabled else []))
+    return Reply(_fit(lines, ["", RE_ENABLE_NOTE] if disabling.done else []))
 
 
 def _everything(subject: User | None, sessions: int, tokens: int) -> str:
@@ -695,9 +696,9 @@ def everything_signed_out(subject: User | None, sessions: list[Session], disabli
     else:
         head = [f"✅ {_has(subject, capital=True)} no sessions left."]
     tail = _disabling_lines(subject, disabling)
-    if not disabling.disabled and disabling.stopped_at is None:
+    if not disabling.done and disabling.stopped_at is None:
         tail.append("No active personal access tokens were left to disable.")
-    return Reply(_fit(head, [""] + tail + ([RE_ENABLE_NOTE] if disabling.disabled else [])))
+    return Reply(_fit(head, [""] + tail + ([RE_ENABLE_NOTE] if disabling.done else [])))
 
 
 # --- everyone ------------------------------------------------------------------------------------
@@ -801,6 +802,8 @@ def error_message(error: BotError) -> str:
             return "\n".join(lines)
         case SessionAlreadyGone(session=session):
             return f"That session ({describe(session)}) was already signed out."
+        case TokenAlreadyGone(token=token):
+            return f"That personal access token ({inert(token.description) or 'no description'}) was already deleted."
         case BotTokenRejected() | BotLacksPermission():
             return f"⚠️ {_mattermost_trouble(error)} {_NOTHING_CHANGED}"
         case MattermostUnreachable() | UpstreamRejected() | UpstreamMalformed():
@@ -902,7 +905,7 @@ def target_notice(notice: Notice, now_ms: int) -> str:
 def audit_line(event: AuditEvent) -> str:
     """The short human-readable line posted to the audit channel."""
     name = event.target_username
-    if name == EVERYONE_TARGET:
+    if name == EVERYONE:
         target = "everyone"
     else:
         target = inert(name, 300) if name.startswith(("@", "~")) else _at(name) if name else "(nobody)"

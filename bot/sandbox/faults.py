@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass, field
+from typing import Callable
 
 
 @dataclass(eq=False)
@@ -17,8 +18,9 @@ class FaultRule:
     AppError Mattermost would send for that status (for 429: the rate limiter's plain-text
     refusal and ``X-Ratelimit-*``/``Retry-After`` headers). ``headers`` are added to the answer,
     replacing any of the same name. With neither ``status`` nor ``body`` nor ``drop_connection``
-    the rule only delays. ``times`` limits how many requests it hits (``None``: all); ``hits``
-    counts them.
+    the rule only delays. ``before`` runs as the request arrives, before anything else: something
+    another client did meanwhile (e.g. signing the session out on the device). ``times`` limits how
+    many requests it hits (``None``: all); ``hits`` counts them.
     """
 
     path_regex: str
@@ -30,6 +32,7 @@ class FaultRule:
     content_type: str = "application/json"
     drop_connection: bool = False
     headers: dict[str, str] = field(default_factory=dict)
+    before: Callable[[], object] | None = None
     hits: int = field(default=0, init=False)
 
     @property
@@ -63,11 +66,12 @@ class Faults:
         content_type: str = "application/json",
         drop_connection: bool = False,
         headers: dict[str, str] | None = None,
+        before: Callable[[], object] | None = None,
     ) -> FaultRule:
         """Add a rule (see :class:`FaultRule`) and return it as a handle (``remove`` takes it)."""
         re.compile(path_regex)
         rule = FaultRule(path_regex, method, status, delay_s, times, body, content_type, drop_connection,
-                         dict(headers or {}))
+                         dict(headers or {}), before)
         with self._lock:
             self._rules.append(rule)
         return rule

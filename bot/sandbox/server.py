@@ -117,7 +117,9 @@ class Transport:
             sleep(world.latency_s)
         notes: list[str] = []
         rule = world.faults.take(method, path)
-        if rule is not None:
+        if rule is not None and rule.before is not None:
+            rule.before()
+        if rule is not None and (rule.answers or rule.delay_s or rule.before is None):  # the exchange is not Mattermost's
             notes.append(f"fault {rule.path_regex!r}")
             if rule.delay_s:
                 sleep(rule.delay_s)

@@ -21,7 +21,7 @@ from bot.ops.logs import configure_logging, init_request_ids
 from bot.setup.manifest import Manifest, load_manifest
 from bot.ops.ratelimit import RevokeLimiter
 from bot.web.parts import BotParts
-from bot.features.sessions import SessionsService
+from bot.features.context import Context
 
 #: Mattermost's form is a few hundred bytes; anything over this is not from Mattermost.
 MAX_REQUEST_BYTES = 64 * 1024
@@ -57,8 +57,7 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
     api = api or MattermostAPI(settings)
     app.extensions["sessions_bot"] = BotParts(
         api=api,
-        service=SessionsService(api, secret=settings.bot_secret.get_secret_value(),
-                                buttons=settings.bot_public_url is not None, sleep=sleep),
+        features=Context(api, settings.bot_secret.get_secret_value(), sleep=sleep),
         effects=Effects(api, notify_targets=settings.notify_targets, audit_channel_id=settings.audit_channel_id),
         signer=ButtonSigner(settings.bot_secret.get_secret_value()),
         action_url=manifest.actions_url(settings.bot_public_url) if settings.bot_public_url else "",

@@ -17,7 +17,7 @@ from bot.replies import render
 from bot.core.errors import BotError
 from bot.core.model import is_id
 from bot.web.parts import BotParts
-from bot.features.sessions import Invocation
+from bot.core.invocation import Invocation
 from bot.web.slash import rate_limited, refused_event, run, signed_attachments, unexpected
 
 log = logging.getLogger(__name__)
@@ -51,16 +51,15 @@ def button_clicked() -> Response:
     limited = rate_limited(invocation, command)
     if limited is not None:
         return jsonify(ephemeral_text=render.slow_down(limited.retry_after_s, limited.limit))
-    outcome = run(invocation, command)
-    log.info("click=%s caller=%s ok=%s", type(command).__name__, invocation.caller_id, outcome.ok)
-    if outcome.reply.attachments:
+    reply = run(invocation, command)
+    if reply.attachments:
         try:
-            attachments = signed_attachments(outcome.reply, invocation.caller_id)
-            bot.api.send_ephemeral_post(invocation.caller_id, invocation.channel_id, outcome.reply.text, attachments)
+            attachments = signed_attachments(reply, invocation.caller_id)
+            bot.api.send_ephemeral_post(invocation.caller_id, invocation.channel_id, reply.text, attachments)
             return jsonify({})
         except BotError as error:  # e.g. the bot lacks create_post_ephemeral: the text alone still helps
             log.warning("could not show buttons after a click: %s", type(error).__name__)
-    return jsonify(ephemeral_text=outcome.reply.text)
+    return jsonify(ephemeral_text=reply.text)
 
 
 def blueprint(path: str) -> Blueprint:

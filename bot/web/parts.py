@@ -4,20 +4,21 @@ from __future__ import annotations
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
-from bot.web.buttons import ButtonSigner
-from bot.web.effects import Effects
+from bot.features.context import Context
 from bot.mattermost.client import MattermostAPI
 from bot.ops.ratelimit import RevokeLimiter
-from bot.features.sessions import SessionsService
+from bot.web.buttons import ButtonSigner
+from bot.web.effects import Effects
 
 
 @dataclass(frozen=True)
 class BotParts:
-    """The Mattermost API, the service, its side effects, the button signer with the URL clicks come back to,
-    and the bounded pool commands run on, with how long a reply waits for them (``REPLY_BUDGET_S``)."""
+    """The Mattermost API, what the features run with, their side effects, the button signer with the URL clicks
+    come back to (none: replies have no buttons), and the bounded pool commands run on, with how long a reply
+    waits for them (``REPLY_BUDGET_S``)."""
 
     api: MattermostAPI
-    service: SessionsService
+    features: Context
     effects: Effects
     signer: ButtonSigner
     limiter: RevokeLimiter

@@ -31,14 +31,17 @@ from bot.web.buttons import attachments_json
 from bot.core.commands import Command, RevokeMany, RevokeSession, UserRef, is_revoking
 from bot.core.parse import parse
 from bot.core.errors import BotError
-from bot.features.incident import ProgressReport
+from bot.features.bulk import ProgressReport
 from bot.ops.logs import carrying_request_id, current_request_id
 from bot.mattermost.client import MattermostAPI
 from bot.core.model import is_id
 from bot.web.parts import BotParts
 from bot.ops.ratelimit import RateLimitResult
 from bot.replies.values import Reply
-from bot.features.sessions import Invocation, Outcome
+from bot.core.invocation import Invocation
+from bot.core.results import Progress
+from bot.features import dispatch
+from bot.replies.rendering import render as render_view
 
 log = logging.getLogger(__name__)
 
@@ -71,16 +74,17 @@ def plain_error(error: HTTPException) -> Response:
     return Response(f"{error.code} {error.name}\n", status=error.code, headers=headers, mimetype="text/plain")
 
 
-def run(invocation: Invocation, command: Command, report: ProgressReport | None = None) -> Outcome:
-    """Run ``command`` with the app's service, then audit and notify as configured; ``report`` hears how a
-    long bulk sign-out is going."""
+def run(invocation: Invocation, command: Command, report: ProgressReport | None = None) -> Reply:
+    """Run ``command`` for the caller, audit and notify as configured, and render the reply (with buttons when
+    the bot has a public URL); ``report`` hears how a long bulk sign-out is going."""
     bot: BotParts = current_app.extensions["sessions_bot"]
-    outcome = bot.service.handle(invocation, command, report)
+    outcome = dispatch.run(bot.features, invocation, command, report)
     bot.effects.record(outcome.audit, outcome.notices, outcome.details)
     metrics.record_command(outcome.action, outcome.result)
     if outcome.result == "refused":
         metrics.record_refusal(outcome.reason)
-    return outcome
+    log.info("command=%s caller=%s ok=%s", type(command).__name__, invocation.caller_id, outcome.ok)
+    return render_view(outcome.shown, outcome.now_ms, buttons=bool(bot.action_url))
 
 
 def rate_limited(invocation: Invocation, command: Command) -> RateLimitResult | None:
@@ -142,9 +146,7 @@ def hook_id(response_url: str) -> str | None:
 def answer(invocation: Invocation, command: Command, report: ProgressReport | None = None) -> dict[str, Any]:
     """The reply body for ``command``: its outcome, or, when the bot fails unexpectedly, the friendly report."""
     try:
-        outcome = run(invocation, command, report)
-        log.info("command=%s caller=%s ok=%s", type(command).__name__, invocation.caller_id, outcome.ok)
-        return reply_body(outcome.reply, invocation.caller_id)
+        return reply_body(run(invocation, command, report), invocation.caller_id)
     except Exception:  # noqa: BLE001 - a bug must still reach the user, who may no longer be waiting
         return reply_body(Reply(bug_report()), invocation.caller_id)
 
@@ -192,9 +194,9 @@ def _job(invocation: Invocation, command: Command, hook: str, handoff: Handoff) 
     """The command's reply body, also sent to ``response_url`` when the request stopped waiting for it."""
     api = current_app.extensions["sessions_bot"].api
 
-    def report(text: str) -> None:  # progress only matters to someone already told "still working"
+    def report(progress: Progress) -> None:  # progress only matters to someone already told "still working"
         if handoff.deferred:
-            deliver_late(api, hook, {"response_type": "ephemeral", "text": text})
+            deliver_late(api, hook, {"response_type": "ephemeral", "text": render.bulk_progress(progress)})
 
     body = answer(invocation, command, report)
     if handoff.finish():

@@ -1,0 +1,58 @@
+"""What every feature works with, built once per app: the Mattermost API, the permission flow, the clock,
+how to wait (out a 429), and the key of the typed confirmation codes."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from bot.core.model import Session, User
+from bot.core.permissions import Caller
+from bot.features.access import Access
+from bot.mattermost.client import MattermostAPI
+from bot.mattermost.statuses import Call, meaning
+
+
+@dataclass(frozen=True)
+class Context:
+    """The long-lived pieces a command runs with (``clock`` in seconds, ``sleep`` waits out Mattermost's limit)."""
+
+    api: MattermostAPI
+    secret: str
+    clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
+    access: Access = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "access", Access(self.api))
+
+    def now_ms(self) -> int:
+        """The time now, in epoch milliseconds."""
+        return int(self.clock() * 1000)
+
+
+@dataclass(frozen=True)
+class Who:
+    """Who asked (``caller_id``, and their permissions when they were needed) and whose sessions or tokens the
+    command is about (``subject``; None: the caller's own)."""
+
+    caller_id: str
+    caller: Caller | None
+    subject: User | None
+
+    @property
+    def user_id(self) -> str:
+        """The id of the user whose sessions or tokens these are."""
+        return self.caller_id if self.subject is None else self.subject.id
+
+
+def read_sessions(ctx: Context, who: Who) -> list[Session]:
+    """The subject's sessions, read with the bot's token once permission is settled."""
+    with meaning(Call.READ_SESSIONS, subject=who.subject):
+        return ctx.api.sessions(who.user_id)
+
+
+def revoke_session(ctx: Context, who: Who, session: Session) -> None:
+    """Sign one session of the subject out, by the id from their own list (never one typed by the caller)."""
+    with meaning(Call.REVOKE_SESSION, subject=who.subject, session=session):
+        ctx.api.revoke_session(who.user_id, session.id)
