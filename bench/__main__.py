@@ -31,7 +31,7 @@ from bench import micro
 from bench.load import LoadResult, drive
 from bench.servers import Gunicorn, StandIn
 from bot.core.model import User
-from bot.replies.render import STILL_WORKING
+from bot.replies.errors import STILL_WORKING
 from bot.sandbox.world import World
 
 COMMAND_TOKEN = "benchcommandtoken0000000000"

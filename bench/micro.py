@@ -5,7 +5,7 @@ import json
 import time
 from typing import Any, Callable
 
-from bot.replies import render
+from bot.replies.sessions import session_list
 from bot.web.buttons import ButtonSigner, attachments_json
 from bot.ops.config import load_mattermost_settings
 from bot.mattermost.client import MattermostAPI
@@ -35,16 +35,16 @@ def render_big_list(count: int = 2000, repeat: int = 15) -> dict[str, float]:
                 for i in range(count)]
     subject = User.from_api(user)
     now = world.now_ms()
-    table = render.session_list(subject, sessions, now)
+    table = session_list(subject, sessions, now)
     signer = ButtonSigner("x" * 32)
 
     def cards() -> str:
-        reply = render.session_list(subject, sessions, now, buttons=True)
+        reply = session_list(subject, sessions, now, buttons=True)
         return json.dumps(attachments_json(reply.attachments, user["id"], signer, "https://bot.example.com/actions"))
 
     return {
         "sessions": count,
-        "table_ms": median_ms(lambda: render.session_list(subject, sessions, now), repeat),
+        "table_ms": median_ms(lambda: session_list(subject, sessions, now), repeat),
         "cards_with_signed_buttons_ms": median_ms(cards, repeat),
         "table_chars": len(table.text),
         "mattermost_limit_chars": MATTERMOST_MESSAGE_LIMIT,

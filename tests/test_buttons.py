@@ -4,7 +4,7 @@ import json
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from bot.replies import render
+from bot.replies.sessions import MAX_CARDS, revoke_all_preview, session_list
 from bot.core.audit import AuditEvent
 from bot.web.buttons import ButtonSigner, attachments_json
 from bot.core.commands import Cancel, ChannelRef, RevokeAll, RevokeMany, RevokeSession, UserRef
@@ -106,7 +106,7 @@ def test_a_context_from_another_secret_is_forged():
 
 def test_attachments_json_signs_each_button_for_the_viewer_and_points_at_the_action_url():
     signer = ButtonSigner(SECRET)
-    reply = render.revoke_all_preview(None, [Session.from_api(session_json())], NOW_MS, buttons=True)
+    reply = revoke_all_preview(None, [Session.from_api(session_json())], NOW_MS, buttons=True)
     [attachment] = attachments_json(reply.attachments, ALICE_ID, signer, "https://bot.example.com/actions")
     confirm, cancel = attachment["actions"]
     assert (confirm["name"], confirm["style"], cancel["name"]) == ("Sign out everywhere", "danger", "Cancel")
@@ -118,7 +118,7 @@ def test_attachments_json_signs_each_button_for_the_viewer_and_points_at_the_act
 def test_list_with_buttons_has_a_card_per_session_and_sign_out_everywhere():
     alice = User(id=ALICE_ID, username="alice", email="", roles=frozenset(), is_bot=False, deactivated=False)
     sessions = [Session.from_api(session_json()) for _ in range(3)]
-    reply = render.session_list(alice, sessions, NOW_MS, buttons=True)
+    reply = session_list(alice, sessions, NOW_MS, buttons=True)
     assert "| Device |" not in reply.text
     cards, everywhere = reply.attachments[:-1], reply.attachments[-1]
     assert [c.buttons[0].command for c in cards] == [RevokeSession(s.id, UserRef("id", ALICE_ID, "@alice")) for s in sessions]
@@ -126,8 +126,8 @@ def test_list_with_buttons_has_a_card_per_session_and_sign_out_everywhere():
 
 
 def test_list_with_many_sessions_gets_at_most_twenty_cards():
-    reply = render.session_list(None, [Session.from_api(session_json()) for _ in range(30)], NOW_MS, buttons=True)
-    assert len(reply.attachments) == render.MAX_CARDS + 1 and "…and 10 more" in reply.text
+    reply = session_list(None, [Session.from_api(session_json()) for _ in range(30)], NOW_MS, buttons=True)
+    assert len(reply.attachments) == MAX_CARDS + 1 and "…and 10 more" in reply.text
 
 
 def test_audit_event_is_a_json_ready_record_with_the_time_first():

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import pytest
 from flask import Flask, Response, request
 
-from bot.replies import render
+from bot.replies.errors import STILL_WORKING
 from bot.core.errors import UpstreamRejected
 from bot.ops.logs import RequestIdFilter, json_handler
 from bot.mattermost.client import MattermostAPI
@@ -97,7 +97,7 @@ def test_a_slow_mattermost_gets_still_working_then_the_answer_through_response_u
     world.latency_s = LATENCY_S
     result = typed("alice", "list")
 
-    assert (result.status, result.ephemeral, result.visible_text) == (200, True, render.STILL_WORKING)
+    assert (result.status, result.ephemeral, result.visible_text) == (200, True, STILL_WORKING)
     assert result.elapsed_s < LATENCY_S + 0.5
     answer = late_reply(world, "alice", result)
     assert answer["message"].startswith("#### Your sessions")
@@ -122,7 +122,7 @@ def test_a_deferred_revoke_all_signs_out_everything_exactly_once(typed, world):
     world.latency_s = LATENCY_S
     result = typed("alice", "revoke-all --yes")
 
-    assert result.visible_text == render.STILL_WORKING
+    assert result.visible_text == STILL_WORKING
     assert late_reply(world, "alice", result)["message"].startswith("✅ Signed you out of")
     assert len(world.calls("POST", r"/sessions/revoke/all$")) == 1
     assert world.sessions_of(uid(world, "alice")) == []
@@ -133,7 +133,7 @@ def test_a_bug_in_a_deferred_command_reaches_the_user_and_the_log_under_its_requ
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("a bug in the bot")
 
-    monkeypatch.setattr(render, "session_list", broken)
+    monkeypatch.setattr("bot.replies.sessions.session_list", broken)
     world.latency_s = LATENCY_S
     message = late_reply(world, "alice", typed("alice", "list"))["message"]
 
@@ -254,7 +254,7 @@ def test_no_hook_id_appears_in_any_log_line_even_at_debug(world, make_bot, caplo
     world.faults.add(HOOK_CALLS, status=404, times=1)  # one late reply is refused, and that is logged
     for text in ("list", "list"):
         result = run_slash_command(world, bot.url + "/slash/sessions", COMMAND_TOKEN, "alice", text)
-        assert result.visible_text == render.STILL_WORKING
+        assert result.visible_text == STILL_WORKING
     eventually(lambda: any("late reply could not" in r.getMessage() for r in caplog.records), "the warning")
     # urllib3 logs the request line of both late replies at DEBUG, with the id blanked out
     eventually(lambda: sum("/hooks/commands/…" in r.getMessage() for r in caplog.records) == 2, "two request lines")

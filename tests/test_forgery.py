@@ -18,7 +18,7 @@ from flask import Flask, Response, request
 from itsdangerous import Serializer, URLSafeTimedSerializer
 from werkzeug.http import HTTP_STATUS_CODES
 
-from bot.replies import render
+from bot.replies.errors import STILL_WORKING, error_message
 from bot.web.buttons import ButtonSigner
 from bot.core.commands import Cancel, RevokeAll, RevokeMany, RevokeSession, UserRef
 from bot.core.errors import ExpiredButton, ForeignButton, ForgedButton
@@ -27,9 +27,9 @@ from bot.sandbox.background import BackgroundServer
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
 from tests.support.waiting import eventually
 
-FORGED = render.error_message(ForgedButton())
-EXPIRED = render.error_message(ExpiredButton(15 * 60))
-FOREIGN = render.error_message(ForeignButton())
+FORGED = error_message(ForgedButton())
+EXPIRED = error_message(ExpiredButton(15 * 60))
+FOREIGN = error_message(ForeignButton())
 OTHER_SECRET = "another-secret-of-at-least-32-characters!"
 #: A token that ``acme``'s /sessions command has in these tests (Mattermost makes it 26 characters).
 ACME_TOKEN = "acmecommandtoken0000000001"
@@ -398,7 +398,7 @@ def test_a_late_reply_goes_to_mattermost_url_whatever_host_response_url_names(wo
     result = run_slash_command(world, bot.url + "/slash/sessions", COMMAND_TOKEN, "alice", "list",
                                extra_fields={"response_url": response_url})
     if hook_shaped:
-        assert result.visible_text == render.STILL_WORKING
+        assert result.visible_text == STILL_WORKING
         late = eventually(lambda: [p for p in world.ephemeral_posts_for(alice) if p["message"].startswith("#### Your")],
                           "the late reply")
         assert late and [c.path for c in world.calls("POST", r"^/hooks/commands/")] == [f"/hooks/commands/{hook}"]

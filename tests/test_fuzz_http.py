@@ -45,7 +45,7 @@ from itsdangerous import URLSafeTimedSerializer
 from urllib3 import encode_multipart_formdata
 from werkzeug.http import HTTP_STATUS_CODES
 
-from bot.replies import render
+from bot.replies.errors import error_message
 from bot.web.app import MAX_REQUEST_BYTES, create_app
 from bot.web.buttons import ButtonSigner
 from bot.core.commands import Cancel, DisableTokens, RevokeAll, RevokeMany, RevokeSession, UserRef, is_revoking
@@ -85,9 +85,9 @@ SENT = {"requests": 0}
 
 FORM = "application/x-www-form-urlencoded"
 BUG = "Something went wrong in the sessions bot"
-FORGED_TEXT = render.error_message(ForgedButton())
-EXPIRED_TEXT = render.error_message(ExpiredButton(15 * 60))
-FOREIGN_TEXT = render.error_message(ForeignButton())
+FORGED_TEXT = error_message(ForgedButton())
+EXPIRED_TEXT = error_message(ExpiredButton(15 * 60))
+FOREIGN_TEXT = error_message(ForeignButton())
 ID = re.compile(r"[A-Za-z0-9]{26}")
 
 # The seeded world is deterministic: its ids are known before any fixture runs.

@@ -25,7 +25,13 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.replies import render
+from bot.replies.bulk import bulk_done, bulk_preview, bulk_progress
+from bot.replies.errors import error_message, internal_error
+from bot.replies.notices import audit_line, target_notice
+from bot.replies.sessions import filtered_list, filtered_preview, revoke_all_preview, revoked_all, revoked_one, revoked_selection, session_list
+from bot.replies.stale import stale_list
+from bot.replies.tokens import disable_tokens_preview, everything_preview, everything_signed_out, token_list, tokens_disabled
+from bot.replies.words import MAX_LISTED, MAX_MESSAGE_CHARS, MAX_NAMED
 from bot.core.audit import EVERYONE, AuditEvent, Notice
 from bot.core.results import BulkPlan, Disabling, Progress, Revocation, Skip, StaleReport, StaleUser, Target, TargetResult
 from bot.web.buttons import ButtonSigner, attachments_json
@@ -155,7 +161,7 @@ def session_lists(max_size: int = 6) -> st.SearchStrategy[list[Session]]:
     (drawing 50 distinct ones is slow), with distinct ids."""
     few = st.lists(sessions(), max_size=max_size, unique_by=lambda s: s.id)
     many = st.tuples(st.lists(sessions(), min_size=1, max_size=3),
-                     st.integers(render.MAX_LISTED - 2, render.MAX_LISTED + 8)).map(_copies)
+                     st.integers(MAX_LISTED - 2, MAX_LISTED + 8)).map(_copies)
     return st.one_of(few, few, few, many)
 
 
@@ -179,7 +185,7 @@ subjects = st.none() | users
 tokens = st.builds(AccessToken, id=ids, user_id=ids, description=hostile, is_active=st.booleans())
 token_lists = st.one_of(
     st.lists(tokens, max_size=6, unique_by=lambda t: t.id),
-    st.tuples(st.lists(tokens, min_size=1, max_size=3), st.integers(render.MAX_LISTED - 1, render.MAX_LISTED + 4)).map(
+    st.tuples(st.lists(tokens, min_size=1, max_size=3), st.integers(MAX_LISTED - 1, MAX_LISTED + 4)).map(
         lambda t: [dataclasses.replace(t[0][i % len(t[0])], id=f"{i:04d}" + "t" * 22) for i in range(t[1])]),
 )
 user_refs = st.builds(UserRef, kind=st.sampled_from(["username", "email", "id"]), value=hostile, text=hostile)
@@ -261,7 +267,7 @@ def _pipes(line: str) -> int:
     return len(re.findall(r"(?<!\\)\|", line))
 
 
-def assert_safe_text(text: str, *, limit: int = render.MAX_MESSAGE_CHARS, single_line: bool = False) -> None:
+def assert_safe_text(text: str, *, limit: int = MAX_MESSAGE_CHARS, single_line: bool = False) -> None:
     """``text`` is safe to post: a str under ``limit`` (the post limit by default) whose lines are each at most
     MAX_LINE_CHARS long, with no hidden or line-breaking characters but ``\\n``; every backtick is part of a code span
     on its own line; outside code spans there is no link, image or HTML syntax, no everyone-mention, and no ``|``
@@ -344,7 +350,7 @@ def detox(value: Any) -> Any:
 def assert_same_shape(text: str, twin: str) -> None:
     """Hostile text added no line, list item, table row or heading: ``text`` has the shape of the benign twin's.
     (Unless either came near the post limit, where ``_fit`` may drop different numbers of lines.)"""
-    if max(len(text), len(twin)) < render.MAX_MESSAGE_CHARS - MAX_LINE_CHARS:
+    if max(len(text), len(twin)) < MAX_MESSAGE_CHARS - MAX_LINE_CHARS:
         assert shape(text) == shape(twin), (text, twin)
 
 
@@ -578,22 +584,22 @@ WWW_BROWSER = Session.from_api({"id": "w" * 26, "props": {"browser": "WWW.evil.c
 @example(User("a" * 26, "here", "", frozenset(), False, False), [], True, None)
 @example(User("a" * 26, "x`\n| [click](http://evil) @all", "", frozenset(), False, False), [], False, None)
 def test_session_list_is_safe(subject, found, buttons, signed_out):
-    check(render.session_list, subject, found, NOW_MS, buttons=buttons, signed_out=signed_out)
+    check(session_list, subject, found, NOW_MS, buttons=buttons, signed_out=signed_out)
 
 
 @given(subjects, session_lists(), filters, st.booleans())
 def test_filtered_list_and_preview_are_safe(subject, found, wanted, buttons):
     selection = wanted.select(found, NOW_MS)
-    check(render.filtered_list, subject, selection, NOW_MS, buttons=buttons)
-    check(render.filtered_preview, subject, selection, NOW_MS, buttons=buttons)
+    check(filtered_list, subject, selection, NOW_MS, buttons=buttons)
+    check(filtered_preview, subject, selection, NOW_MS, buttons=buttons)
 
 
 @given(subjects, session_lists(), st.booleans())
 def test_revoke_previews_and_results_are_safe(subject, found, buttons):
-    check(render.revoke_all_preview, subject, found, NOW_MS, buttons=buttons)
-    check(render.revoked_all, subject, found, NOW_MS)
+    check(revoke_all_preview, subject, found, NOW_MS, buttons=buttons)
+    check(revoked_all, subject, found, NOW_MS)
     if found:
-        check(render.revoked_one, subject, found[0], found[1:], NOW_MS, buttons=buttons)
+        check(revoked_one, subject, found[0], found[1:], NOW_MS, buttons=buttons)
 
 
 @st.composite
@@ -608,16 +614,16 @@ def revocations(draw: st.DrawFn) -> tuple[list[Session], Revocation]:
 @given(subjects, revocations(), filters)
 def test_revoked_selection_is_safe(subject, revocation, wanted):
     pool, done = revocation
-    check(render.revoked_selection, subject, wanted.select(pool, NOW_MS), done, NOW_MS)
+    check(revoked_selection, subject, wanted.select(pool, NOW_MS), done, NOW_MS)
 
 
 @st.composite
 def bulk_cases(draw: st.DrawFn):
     """A bulk command, its plan (targets, skips), active tokens by user, results and disablings: all hostile."""
-    people = draw(st.lists(users, max_size=render.MAX_NAMED + 4, unique_by=lambda u: u.id))
+    people = draw(st.lists(users, max_size=MAX_NAMED + 4, unique_by=lambda u: u.id))
     pool, serial = draw(session_pools), itertools.count()
     targets = tuple(Target(u, draw(sessions_from(pool, serial, max_size=3)), draw(st.booleans())) for u in people)
-    skipped = tuple(draw(st.lists(st.builds(Skip, hostile, light_errors), max_size=render.MAX_NAMED + 3)))
+    skipped = tuple(draw(st.lists(st.builds(Skip, hostile, light_errors), max_size=MAX_NAMED + 3)))
     wanted = draw(filters)
     command = RevokeMany(tuple(draw(st.lists(user_refs, max_size=5))), tuple(draw(st.lists(channel_refs, max_size=3))),
                          draw(st.booleans()), wanted, tokens=wanted.is_empty and draw(st.booleans()))
@@ -640,15 +646,15 @@ def bulk_cases(draw: st.DrawFn):
 @given(bulk_cases(), st.booleans())
 def test_bulk_preview_and_done_are_safe(case, buttons):
     command, plan, held, results, disabled = case
-    check(render.bulk_preview, command, plan, held, buttons=buttons)
-    check(render.bulk_done, plan, results, disabled)
-    progress = render.bulk_progress(Progress(len(results), len(results), len(results) // 2))
+    check(bulk_preview, command, plan, held, buttons=buttons)
+    check(bulk_done, plan, results, disabled)
+    progress = bulk_progress(Progress(len(results), len(results), len(results) // 2))
     assert_safe_text(progress, single_line=True)
 
 
 @st.composite
 def stale_reports(draw: st.DrawFn) -> StaleReport:
-    people = draw(st.lists(users, max_size=render.MAX_NAMED + 5, unique_by=lambda u: u.id))
+    people = draw(st.lists(users, max_size=MAX_NAMED + 5, unique_by=lambda u: u.id))
     pool, serial = draw(session_pools), itertools.count()
     entries = []
     for person in people:
@@ -660,7 +666,7 @@ def stale_reports(draw: st.DrawFn) -> StaleReport:
 
 @given(stale_reports())
 def test_stale_list_is_safe(report):
-    check(render.stale_list, report, NOW_MS)
+    check(stale_list, report, NOW_MS)
 
 
 @st.composite
@@ -674,20 +680,20 @@ def disablings(draw: st.DrawFn, found: list[AccessToken]) -> Disabling:
 @given(subjects, token_lists, session_lists(), st.booleans(), st.data())
 def test_token_replies_are_safe(subject, found, signed_in, buttons, data):
     used = data.draw(st.none() | st.fixed_dictionaries({}, optional={t.id: _times for t in found}))
-    check(render.token_list, subject, found, used, NOW_MS)
-    check(render.disable_tokens_preview, subject, [t for t in found if t.is_active], buttons=buttons)
+    check(token_list, subject, found, used, NOW_MS)
+    check(disable_tokens_preview, subject, [t for t in found if t.is_active], buttons=buttons)
     disabling = data.draw(disablings(found))
-    check(render.tokens_disabled, subject, disabling)
-    check(render.everything_preview, subject, signed_in, [t for t in found if t.is_active], NOW_MS, buttons=buttons)
-    check(render.everything_signed_out, subject, signed_in, disabling, NOW_MS)
+    check(tokens_disabled, subject, disabling)
+    check(everything_preview, subject, signed_in, [t for t in found if t.is_active], NOW_MS, buttons=buttons)
+    check(everything_signed_out, subject, signed_in, disabling, NOW_MS)
 
 
 @given(errors)
 @example(SessionNotFound("a`\n[x](http://evil)", None))
 @example(MattermostUnreachable("x\n| [click](http://evil) @channel " + "y" * 20_000))
 def test_every_error_message_is_safe(error):
-    assert_safe_text(render.error_message(error))
-    assert_same_shape(render.error_message(error), render.error_message(detox(error)))
+    assert_safe_text(error_message(error))
+    assert_same_shape(error_message(error), error_message(detox(error)))
 
 
 def test_the_error_strategy_covers_every_bot_error():
@@ -702,14 +708,14 @@ def test_the_error_strategy_covers_every_bot_error():
 @example("all_")
 @example("channel.x")
 def test_a_real_username_is_still_a_mention_unless_it_would_notify_everyone(name):
-    deactivated = render.error_message(TargetDeactivated(User("a" * 26, name, "", frozenset(), False, True)))
+    deactivated = error_message(TargetDeactivated(User("a" * 26, name, "", frozenset(), False, True)))
     everyone = re.split(r"[.:-]", name, maxsplit=1)[0].rstrip("_") in ("all", "channel", "here")
     assert deactivated.startswith(f"`@{name}` is" if everyone else f"@{name} is")
 
 
 @given(hostile)
 def test_internal_error_is_safe(reference):
-    assert_safe_text(render.internal_error(reference), single_line=True)
+    assert_safe_text(internal_error(reference), single_line=True)
 
 
 notices = st.builds(Notice, ids, usernames, session_lists().map(tuple), st.booleans(), st.integers(0, NOW_MS + YEAR),
@@ -719,7 +725,7 @@ notices = st.builds(Notice, ids, usernames, session_lists().map(tuple), st.boole
 @given(notices)
 @example(Notice("t" * 26, "here", (), True, NOW_MS, ()))
 def test_target_notice_is_safe(notice):
-    check(render.target_notice, notice, NOW_MS)
+    check(target_notice, notice, NOW_MS)
 
 
 audit_events = st.builds(
@@ -745,7 +751,7 @@ audit_events = st.builds(
 @example(AuditEvent("list", "refused", "user_not_found", "a" * 26, "alice", "", "here", (), "", "", "slash"))
 @example(AuditEvent("list", "ok", "", "a" * 26, "channel", "", "all.", (), "", "", "slash"))
 def test_audit_line_is_safe(event):
-    assert_safe_text(render.audit_line(event), limit=1000, single_line=True)
+    assert_safe_text(audit_line(event), limit=1000, single_line=True)
 
 
 # --- 3. signed button contexts --------------------------------------------------------------------
@@ -771,7 +777,7 @@ def button_commands(draw: st.DrawFn) -> Command:
                           draw(st.booleans()), wanted, tokens=with_tokens)
     if which == "disable-tokens":
         return DisableTokens(draw(button_targets), draw(st.booleans()))
-    if which == "typed":  # what the parser makes, as a button would carry it (targets by id, see render._target)
+    if which == "typed":  # what the parser makes, as a button would carry it (targets by id, see bot.replies.words.button_target)
         command = draw(revoke_all_commands())[1]
         if isinstance(command, RevokeAll) and command.target is not None:
             command = dataclasses.replace(command, target=UserRef("id", command.target.value, command.target.text))

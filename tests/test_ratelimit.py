@@ -26,7 +26,7 @@ from bot.sandbox import World, run_slash_command, send_action
 from bot.core.invocation import Invocation
 from bot.features import dispatch
 from bot.features.context import Context
-from bot.replies.render import slow_down
+from bot.replies.errors import slow_down
 from bot.replies.rendering import render
 from bot.web.slash import token_is_valid
 from tests.support.stack import serve_bot

@@ -13,7 +13,7 @@ import logging
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from bot.ops import metrics
-from bot.replies import render
+from bot.replies.errors import error_message, slow_down
 from bot.core.errors import BotError
 from bot.core.model import is_id
 from bot.web.parts import BotParts
@@ -47,10 +47,10 @@ def button_clicked() -> Response:
         # claimed), so it must not make the bot call Mattermost, let alone post a line naming that user.
         bot.effects.record(None, details=(refused_event(invocation, "button", type(error).__name__),))
         metrics.record_refusal(type(error).__name__)
-        return jsonify(ephemeral_text=render.error_message(error))
+        return jsonify(ephemeral_text=error_message(error))
     limited = rate_limited(invocation, command)
     if limited is not None:
-        return jsonify(ephemeral_text=render.slow_down(limited.retry_after_s, limited.limit))
+        return jsonify(ephemeral_text=slow_down(limited.retry_after_s, limited.limit))
     reply = run(invocation, command)
     if reply.attachments:
         try:

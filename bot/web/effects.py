@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
-from bot.replies import render
+from bot.replies.notices import audit_line, target_notice
 from bot.core.audit import AuditEvent, Notice
 from bot.core.errors import BotError
 from bot.mattermost.client import MattermostAPI
@@ -65,14 +65,14 @@ class Effects:
         self._log(event)
         channel = self._audit_channel_id
         if channel is not None:
-            self._attempt("post to the audit channel", lambda: self._api.create_post(channel, render.audit_line(event)))
+            self._attempt("post to the audit channel", lambda: self._api.create_post(channel, audit_line(event)))
 
     def _log(self, event: AuditEvent) -> None:
         audit_log.info("audit", extra={"audit": audit_record(event, self._now_ms())})
 
     def _notify(self, notice: Notice) -> None:
         channel = self._api.direct_channel(self._api.bot_user_id, notice.target_id)
-        self._api.create_post(channel, render.target_notice(notice, self._now_ms()))
+        self._api.create_post(channel, target_notice(notice, self._now_ms()))
 
     @staticmethod
     def _attempt(what: str, action: Callable[[], None]) -> None:

@@ -25,7 +25,8 @@ from flask import Blueprint, Response, abort, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bot.ops import metrics
-from bot.replies import render
+from bot.replies.bulk import bulk_progress
+from bot.replies.errors import STILL_WORKING, internal_error, slow_down
 from bot.core.audit import AuditEvent
 from bot.web.buttons import attachments_json
 from bot.core.commands import Command, RevokeMany, RevokeSession, UserRef, is_revoking
@@ -196,7 +197,7 @@ def _job(invocation: Invocation, command: Command, hook: str, handoff: Handoff) 
 
     def report(progress: Progress) -> None:  # progress only matters to someone already told "still working"
         if handoff.deferred:
-            deliver_late(api, hook, {"response_type": "ephemeral", "text": render.bulk_progress(progress)})
+            deliver_late(api, hook, {"response_type": "ephemeral", "text": bulk_progress(progress)})
 
     body = answer(invocation, command, report)
     if handoff.finish():
@@ -215,7 +216,7 @@ def within_budget(invocation: Invocation, command: Command, hook: str) -> Respon
         return jsonify(running.result())
     log.info("command=%s caller=%s deferred after %g s", type(command).__name__, invocation.caller_id,
              bot.reply_budget_s)
-    return ephemeral(render.STILL_WORKING)
+    return ephemeral(STILL_WORKING)
 
 
 def sessions_command() -> Response:
@@ -239,7 +240,7 @@ def sessions_command() -> Response:
     )
     limited = rate_limited(invocation, command)
     if limited is not None:
-        return ephemeral(render.slow_down(limited.retry_after_s, limited.limit))
+        return ephemeral(slow_down(limited.retry_after_s, limited.limit))
     hook = hook_id(request.form.get("response_url", ""))
     if hook is None:  # nowhere to send a late reply: wait for it, however long
         return jsonify(answer(invocation, command))
@@ -249,7 +250,7 @@ def sessions_command() -> Response:
 def bug_report() -> str:
     """Log the exception being handled; the friendly text that quotes the request id to find that log line."""
     log.exception("unexpected error")
-    return render.internal_error(current_request_id())
+    return internal_error(current_request_id())
 
 
 def unexpected(error: Exception, respond: Callable[[str], Response]) -> Response:
