@@ -36,7 +36,7 @@ def on_starting(server):  # noqa: ARG001 - gunicorn's hook signature
     """Validate the configuration and the manifest once in the master, so a bad one is one clear message,
     not a crash loop."""
     from bot.ops.config import load_settings_or_exit
-    from bot.setup.manifest import load_manifest_or_exit
+    from bot.ops.manifest import load_manifest_or_exit
     from bot.ops.metrics import clear_multiprocess_dir
 
     load_settings_or_exit()

@@ -9,6 +9,7 @@ from typing import Callable, Iterator
 
 import requests
 
+
 @dataclass(frozen=True)
 class LoadResult:
     """Throughput, latency percentiles (ms) and failures of one run."""

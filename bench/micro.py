@@ -5,13 +5,13 @@ import json
 import time
 from typing import Any, Callable
 
-from bot.replies.sessions import session_list
-from bot.web.buttons import ButtonSigner, attachments_json
-from bot.ops.config import load_mattermost_settings
-from bot.mattermost.client import MattermostAPI
 from bot.core.model import Session, User
 from bot.core.permissions import Action, Caller, permissions_of, refusal_for
+from bot.mattermost.client import MattermostAPI
+from bot.ops.config import load_mattermost_settings
+from bot.replies.sessions import session_list
 from bot.sandbox.world import World
+from bot.web.buttons import ButtonSigner, attachments_json
 
 #: Mattermost refuses a post whose message is longer than this many runes.
 MATTERMOST_MESSAGE_LIMIT = 16383

@@ -8,10 +8,10 @@ from typing import Any, Callable, Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+from bot.mattermost.client import MattermostAPI
 from bot.sandbox import SlashResult, World, run_slash_command
 from tests.support.contract import ContractUnavailable, assert_exchanges_match_contract, load_contract
 from tests.support.settings import COMMAND_TOKEN
-from bot.mattermost.client import MattermostAPI
 from tests.support.stack import BotServer, Mode, StandIn, Waits, bot_api, bot_app, serve_bot, start_stand_in
 
 # Generated cases: no per-example deadline (loopback HTTP is noisy on a 2-core machine), examples drawn

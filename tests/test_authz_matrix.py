@@ -30,12 +30,12 @@ from typing import Any, Callable, Iterator
 import pytest
 import requests
 
-from bot.web.buttons import ButtonSigner
 from bot.core.commands import Command, DisableTokens, RevokeAll, RevokeSession, UserRef
 from bot.features.everyone import CODE_WINDOW_S, confirmation_code
 from bot.sandbox import World, run_slash_command, send_action
 from bot.sandbox.records import copied
 from bot.sandbox.roles import REVOKE_USER_ACCESS_TOKEN
+from bot.web.buttons import ButtonSigner
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
 from tests.support.stack import Mode, Waits, bot_app, serve_bot, start_stand_in
 

@@ -4,15 +4,15 @@ import json
 import pytest
 from itsdangerous import URLSafeTimedSerializer
 
-from bot.replies.sessions import MAX_CARDS, revoke_all_preview, session_list
 from bot.core.audit import AuditEvent
-from bot.web.buttons import ButtonSigner, attachments_json
 from bot.core.commands import Cancel, ChannelRef, RevokeAll, RevokeMany, RevokeSession, UserRef
 from bot.core.errors import ExpiredButton, ForeignButton, ForgedButton
 from bot.core.filters import Duration, Platform, SessionFilter
 from bot.core.model import Session, User
-from tests.factories import NOW_MS, session_json
+from bot.replies.sessions import MAX_CARDS, revoke_all_preview, session_list
+from bot.web.buttons import ButtonSigner, attachments_json
 from bot.web.effects import audit_record
+from tests.factories import NOW_MS, session_json
 from tests.support.ids import stable_repr
 
 SECRET = "s" * 40

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from bot.web.buttons import ButtonSigner
 from bot.core.commands import RevokeAll, RevokeSession
 from bot.sandbox import buttons_of, click_button, run_slash_command, send_action
+from bot.web.buttons import ButtonSigner
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
 
 

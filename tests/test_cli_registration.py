@@ -12,10 +12,10 @@ from typing import Callable
 
 import pytest
 
-from bot.web.app import create_app
-from bot.setup.cli import main
 from bot.sandbox import run_registered_command
 from bot.sandbox.background import BackgroundServer
+from bot.setup.cli import main
+from bot.web.app import create_app
 from tests.support.settings import BOT_SECRET, bot_settings
 
 pytestmark = pytest.mark.sockets

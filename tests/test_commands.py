@@ -6,9 +6,9 @@ import unicodedata
 import pytest
 
 from bot.core.commands import ChannelRef, Help, ListSessions, ListStale, RevokeAll, RevokeMany, RevokeSession, UserRef
+from bot.core.filters import Duration, Platform, SessionFilter
 from bot.core.parse import parse
 from bot.replies.usage import problem_text
-from bot.core.filters import Duration, Platform, SessionFilter
 
 SESSION_ID = "k7w3p9x2m4q8r1t5y6u0z3a9bc"  # 26 characters, like a real Mattermost id
 USER_ID = "8xk3m9q2w7p4r1t5y6u0z3a9bd"

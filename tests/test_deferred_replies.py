@@ -17,13 +17,13 @@ from typing import Any, TypeVar
 import pytest
 from flask import Flask, Response, request
 
-from bot.replies.errors import STILL_WORKING
 from bot.core.errors import UpstreamRejected
-from bot.ops.logs import RequestIdFilter, json_handler
 from bot.mattermost.client import MattermostAPI
+from bot.ops.logs import RequestIdFilter, json_handler
+from bot.replies.errors import STILL_WORKING
 from bot.sandbox import SlashResult, World, buttons_of, click_button, run_slash_command
 from bot.sandbox.background import BackgroundServer
-from bot.web.slash import Handoff, hook_id
+from bot.web.deferral import Handoff, hook_id
 from tests.support.settings import COMMAND_TOKEN, bot_settings
 from tests.support.waiting import eventually
 

@@ -36,8 +36,8 @@ import pytest
 
 from bot.features.everyone import CODE_WINDOW_S, confirmation_code
 from bot.sandbox import SlashResult, World, buttons_of, click_button, run_slash_command
-from tests.support.stack import BotServer
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
+from tests.support.stack import BotServer
 from tests.support.waiting import eventually
 
 TIMEOUT_S = 0.3

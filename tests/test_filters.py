@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.core.filters import Duration, DurationError, Platform, SessionFilter
-from bot.replies.filters import describe_duration, describe_filter
 from bot.core.model import DeviceKind, Session
+from bot.replies.filters import describe_duration, describe_filter
 from tests.factories import DAY, HOUR, MINUTE, NOW_MS, session_json, token_session_json
 
 WEEK = 7 * DAY

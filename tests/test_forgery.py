@@ -18,12 +18,12 @@ from flask import Flask, Response, request
 from itsdangerous import Serializer, URLSafeTimedSerializer
 from werkzeug.http import HTTP_STATUS_CODES
 
-from bot.replies.errors import STILL_WORKING, error_message
-from bot.web.buttons import ButtonSigner
 from bot.core.commands import Cancel, RevokeAll, RevokeMany, RevokeSession, UserRef
 from bot.core.errors import ExpiredButton, ForeignButton, ForgedButton
+from bot.replies.errors import STILL_WORKING, error_message
 from bot.sandbox import World, buttons_of, click_button, run_registered_command, run_slash_command, send_action
 from bot.sandbox.background import BackgroundServer
+from bot.web.buttons import ButtonSigner
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
 from tests.support.waiting import eventually
 

@@ -39,23 +39,23 @@ import pytest
 import requests
 from flask import Flask, Response, request
 from hypothesis import assume, event, given, settings
-from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
+from hypothesis.control import currently_in_test_context
 from itsdangerous import URLSafeTimedSerializer
 from urllib3 import encode_multipart_formdata
 from werkzeug.http import HTTP_STATUS_CODES
 
-from bot.replies.errors import error_message
-from bot.web.app import MAX_REQUEST_BYTES, create_app
-from bot.web.buttons import ButtonSigner
 from bot.core.commands import Cancel, DisableTokens, RevokeAll, RevokeMany, RevokeSession, UserRef, is_revoking
-from bot.core.parse import parse
 from bot.core.errors import ExpiredButton, ForeignButton, ForgedButton
-from bot.web.probes import READY_CACHE_SECONDS
-from bot.setup.manifest import load_manifest
+from bot.core.parse import parse
+from bot.ops.manifest import load_manifest
 from bot.ops.metrics import METRICS_PATH
+from bot.replies.errors import error_message
 from bot.sandbox import SandboxServer, World
 from bot.sandbox.background import BackgroundServer
+from bot.web.app import MAX_REQUEST_BYTES, create_app
+from bot.web.buttons import ButtonSigner
+from bot.web.probes import READY_CACHE_SECONDS
 from tests.support.contract import ContractUnavailable, assert_exchanges_match_contract, load_contract
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN, bot_settings
 

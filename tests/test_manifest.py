@@ -1,4 +1,4 @@
-"""Specification of the slash command manifest (``manifest/slash_command.json``, ``bot.setup.manifest``).
+"""Specification of the slash command manifest (``manifest/slash_command.json``, ``bot.ops.manifest``).
 
 The rules are Mattermost's ``Command.IsValid`` (../shared/MATTERMOST.md §1.6), counted in UTF-8 bytes
 as the server's Go ``len`` does, plus the bot's own: a lowercase trigger and method ``P``.
@@ -13,9 +13,16 @@ from typing import Any
 
 import pytest
 
+from bot.ops.manifest import (
+    MANIFEST_PATH,
+    BadPublicURL,
+    Manifest,
+    ManifestError,
+    load_manifest,
+    load_manifest_or_exit,
+    parse_manifest,
+)
 from bot.web.app import create_app
-from bot.setup.manifest import (MANIFEST_PATH, BadPublicURL, Manifest, ManifestError, load_manifest, load_manifest_or_exit,
-                          parse_manifest)
 from tests.support.settings import bot_settings
 
 TEAM_ID = "t" * 26

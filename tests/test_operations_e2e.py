@@ -1,7 +1,6 @@
 """The real app's rate limit and metrics, over HTTP against the stand-in."""
 import logging
 
-
 from bot.sandbox import run_slash_command
 from tests.support.settings import COMMAND_TOKEN
 

@@ -25,16 +25,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.replies.bulk import bulk_done, bulk_preview, bulk_progress
-from bot.replies.errors import error_message, internal_error
-from bot.replies.notices import audit_line, target_notice
-from bot.replies.sessions import filtered_list, filtered_preview, revoke_all_preview, revoked_all, revoked_one, revoked_selection, session_list
-from bot.replies.stale import stale_list
-from bot.replies.tokens import disable_tokens_preview, everything_preview, everything_signed_out, token_list, tokens_disabled
-from bot.replies.words import MAX_LISTED, MAX_MESSAGE_CHARS, MAX_NAMED
 from bot.core.audit import EVERYONE, AuditEvent, Notice
-from bot.core.results import BulkPlan, Disabling, Progress, Revocation, Skip, StaleReport, StaleUser, Target, TargetResult
-from bot.web.buttons import ButtonSigner, attachments_json
 from bot.core.commands import (
     MAX_NAMED_CHANNELS,
     MAX_NAMED_USERS,
@@ -44,17 +35,17 @@ from bot.core.commands import (
     DisableTokens,
     Help,
     ListSessions,
-    Problem,
     ListStale,
     ListTokens,
+    Problem,
     RevokeAll,
     RevokeEveryone,
     RevokeMany,
     RevokeSession,
     UserRef,
 )
-from bot.core.parse import parse
 from bot.core.errors import (
+    AlreadyGone,
     AmbiguousSession,
     BotError,
     BotLacksPermission,
@@ -66,10 +57,9 @@ from bot.core.errors import (
     MattermostUnreachable,
     Refused,
     SessionAlreadyGone,
-    TokenAlreadyGone,
-    AlreadyGone,
     SessionNotFound,
     TargetDeactivated,
+    TokenAlreadyGone,
     TooManyMembers,
     UpstreamMalformed,
     UpstreamRejected,
@@ -77,9 +67,43 @@ from bot.core.errors import (
 )
 from bot.core.filters import MAX_DURATION_MS, UNITS, Duration, Platform, SessionFilter
 from bot.core.model import AccessToken, Session, User
+from bot.core.parse import parse
 from bot.core.permissions import Refusal
+from bot.core.results import (
+    BulkPlan,
+    Disabling,
+    Progress,
+    Revocation,
+    Skip,
+    StaleReport,
+    StaleUser,
+    Target,
+    TargetResult,
+)
+from bot.replies.bulk import bulk_done, bulk_preview, bulk_progress
+from bot.replies.errors import error_message, internal_error
+from bot.replies.notices import audit_line, target_notice
+from bot.replies.sessions import (
+    filtered_list,
+    filtered_preview,
+    revoke_all_preview,
+    revoked_all,
+    revoked_one,
+    revoked_selection,
+    session_list,
+)
+from bot.replies.stale import stale_list
+from bot.replies.tokens import (
+    disable_tokens_preview,
+    everything_preview,
+    everything_signed_out,
+    token_list,
+    tokens_disabled,
+)
 from bot.replies.usage import problem_text, usage
 from bot.replies.values import Attachment, Reply
+from bot.replies.words import MAX_LISTED, MAX_MESSAGE_CHARS, MAX_NAMED
+from bot.web.buttons import ButtonSigner, attachments_json
 from tests.factories import DAY, NOW_MS
 
 YEAR = 365 * DAY

@@ -11,9 +11,11 @@ from typing import Iterator
 import pytest
 from flask import Flask, Response, abort, jsonify, request
 
-from bot.web.buttons import ButtonSigner
 from bot.core.commands import Cancel, ListSessions, RevokeSession, is_revoking
+from bot.core.invocation import Invocation
 from bot.core.parse import parse
+from bot.features import dispatch
+from bot.features.context import Context
 from bot.mattermost.client import MattermostAPI
 from bot.ops.ratelimit import (
     DEFAULT_LIMIT,
@@ -22,15 +24,13 @@ from bot.ops.ratelimit import (
     validate_limit,
     validate_storage_uri,
 )
-from bot.sandbox import World, run_slash_command, send_action
-from bot.core.invocation import Invocation
-from bot.features import dispatch
-from bot.features.context import Context
 from bot.replies.errors import slow_down
 from bot.replies.rendering import render
+from bot.sandbox import World, run_slash_command, send_action
+from bot.web.buttons import ButtonSigner
 from bot.web.slash import token_is_valid
-from tests.support.stack import serve_bot
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN, bot_settings
+from tests.support.stack import serve_bot
 
 ALICE, BOB = "a" * 26, "b" * 26
 

@@ -9,7 +9,8 @@ from typing import Callable
 
 import pytest
 
-from bot.setup.manifest import Manifest, load_manifest
+from bot.ops.manifest import Manifest, load_manifest
+from bot.sandbox import World, run_registered_command
 from bot.setup.registration import (
     Change,
     CheckInputs,
@@ -24,7 +25,6 @@ from bot.setup.registration import (
     install_all_teams,
     uninstall,
 )
-from bot.sandbox import World, run_registered_command
 from tests.support.settings import bot_settings
 from tests.support.stack import Mode, StandIn, bot_api
 

@@ -3,14 +3,7 @@ import re
 
 import pytest
 
-from bot.replies.errors import STILL_WORKING, error_message
-from bot.replies.everyone import everyone_preview
-from bot.replies.notices import audit_line, target_notice
-from bot.replies.sessions import SELF_MAYBE_NOTE, SELF_REVOKE_NOTE, filtered_list, filtered_preview, revoke_all_preview, revoked_all, revoked_one, revoked_selection, session_list
-from bot.replies.tokens import LAST_USED_NOTE, disable_tokens_preview, everything_preview, token_list, tokens_disabled
-from bot.replies.words import MAX_LISTED, TOKEN_NOTE
 from bot.core.audit import EVERYONE, AuditEvent
-from bot.core.results import Revocation
 from bot.core.commands import Cancel, Problem, ProblemKind, RevokeAll, UserRef
 from bot.core.errors import (
     AmbiguousSession,
@@ -28,8 +21,25 @@ from bot.core.errors import (
 from bot.core.filters import Duration, SessionFilter
 from bot.core.model import Session, User
 from bot.core.permissions import Refusal
+from bot.core.results import Revocation
+from bot.replies.errors import STILL_WORKING, error_message
+from bot.replies.everyone import everyone_preview
+from bot.replies.notices import audit_line, target_notice
+from bot.replies.sessions import (
+    SELF_MAYBE_NOTE,
+    SELF_REVOKE_NOTE,
+    filtered_list,
+    filtered_preview,
+    revoke_all_preview,
+    revoked_all,
+    revoked_one,
+    revoked_selection,
+    session_list,
+)
+from bot.replies.tokens import LAST_USED_NOTE, disable_tokens_preview, everything_preview, token_list, tokens_disabled
 from bot.replies.usage import USAGE, usage
 from bot.replies.values import Reply
+from bot.replies.words import MAX_LISTED, TOKEN_NOTE
 from tests.factories import DAY, HOUR, MINUTE, NOW_MS, session_json, token_session_json
 
 ALICE = User(id="a" * 26, username="alice", email="alice@example.com", roles=frozenset({"system_user"}), is_bot=False, deactivated=False)
@@ -330,9 +340,9 @@ def test_the_audit_channel_line_names_the_filter():
 # --- personal access tokens and everyone -----------------------------------------------------------
 
 from bot.core.audit import Notice  # noqa: E402
-from bot.core.results import Disabling  # noqa: E402
 from bot.core.commands import DisableTokens  # noqa: E402
 from bot.core.model import AccessToken  # noqa: E402
+from bot.core.results import Disabling  # noqa: E402
 
 BOT_ACCOUNT = User(id="d" * 26, username="deploybot", email="", roles=frozenset(), is_bot=True, deactivated=False)
 

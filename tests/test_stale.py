@@ -1,11 +1,11 @@
 """Which team members have stale sessions (``bot.features.stale``), read through the real client against the stand-in."""
 from __future__ import annotations
 
+from bot.core.filters import Duration
+from bot.core.permissions import EDIT_OTHER_USERS, MANAGE_SYSTEM, Caller
 from bot.features import stale
 from bot.features.context import Context
 from tests.support.settings import BOT_SECRET
-from bot.core.filters import Duration
-from bot.core.permissions import EDIT_OTHER_USERS, MANAGE_SYSTEM, Caller
 
 DAY_MS = 86_400_000
 

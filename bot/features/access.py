@@ -10,7 +10,16 @@ from __future__ import annotations
 from bot.core.commands import UserRef
 from bot.core.errors import Refused, TargetDeactivated, UpstreamRejected
 from bot.core.model import User
-from bot.core.permissions import Action, Caller, Refusal, TokenAction, permissions_of, refusal_for, token_gate, token_refusal
+from bot.core.permissions import (
+    Action,
+    Caller,
+    Refusal,
+    TokenAction,
+    permissions_of,
+    refusal_for,
+    token_gate,
+    token_refusal,
+)
 from bot.mattermost.client import MattermostAPI
 from bot.mattermost.statuses import Call, meaning
 

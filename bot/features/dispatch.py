@@ -7,8 +7,19 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from bot.core.commands import (Cancel, Command, DisableTokens, Help, ListSessions, ListStale, ListTokens, RevokeAll,
-                               RevokeEveryone, RevokeMany, RevokeSession)
+from bot.core.commands import (
+    Cancel,
+    Command,
+    DisableTokens,
+    Help,
+    ListSessions,
+    ListStale,
+    ListTokens,
+    RevokeAll,
+    RevokeEveryone,
+    RevokeMany,
+    RevokeSession,
+)
 from bot.core.invocation import Invocation
 from bot.core.outcomes import Cancelled, Outcome, Usage
 from bot.features import bulk, everyone, sessions, single, stale, tokens

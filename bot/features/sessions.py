@@ -11,8 +11,15 @@ from __future__ import annotations
 from bot.core.commands import ListSessions, RevokeAll, RevokeSession
 from bot.core.errors import AmbiguousSession, SessionNotFound
 from bot.core.model import Session, User, by_recent_activity, matching
-from bot.core.outcomes import (FilteredList, FilteredPreview, RevokeAllPreview, SessionList, SignedOutAll, SignedOutOne,
-                               SignedOutSelection)
+from bot.core.outcomes import (
+    FilteredList,
+    FilteredPreview,
+    RevokeAllPreview,
+    SessionList,
+    SignedOutAll,
+    SignedOutOne,
+    SignedOutSelection,
+)
 from bot.core.permissions import Action
 from bot.features.context import Context, Who, read_sessions, revoke_session
 from bot.features.single import Act, Done, Spec

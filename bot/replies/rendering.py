@@ -4,10 +4,29 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from bot.core.outcomes import (BulkDone, BulkPreview, Cancelled, DisableTokensPreview, EveryonePreview,
-                               EveryoneSignedOut, EverythingPreview, EverythingSignedOut, Failed, FilteredList,
-                               FilteredPreview, RevokeAllPreview, SessionList, SignedOutAll, SignedOutOne,
-                               SignedOutSelection, StaleList, TokenList, TokensDisabled, Usage, View)
+from bot.core.outcomes import (
+    BulkDone,
+    BulkPreview,
+    Cancelled,
+    DisableTokensPreview,
+    EveryonePreview,
+    EveryoneSignedOut,
+    EverythingPreview,
+    EverythingSignedOut,
+    Failed,
+    FilteredList,
+    FilteredPreview,
+    RevokeAllPreview,
+    SessionList,
+    SignedOutAll,
+    SignedOutOne,
+    SignedOutSelection,
+    StaleList,
+    TokenList,
+    TokensDisabled,
+    Usage,
+    View,
+)
 from bot.replies import bulk, errors, everyone, sessions, stale, tokens
 from bot.replies.usage import usage
 from bot.replies.values import Reply

@@ -10,11 +10,11 @@ import time
 from contextlib import ExitStack
 from typing import Any, Callable, Sequence
 
-from bot.web.app import create_app
-from bot.setup import registration_cli
 from bot.ops.config import load_settings
 from bot.sandbox import SandboxServer, World, click_button, run_slash_command
 from bot.sandbox.background import BackgroundServer
+from bot.setup import registration_cli
+from bot.web.app import create_app
 
 Step = tuple[str, str, str]  # (username, "type" | "click", command text or button label)
 

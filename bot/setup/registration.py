@@ -26,11 +26,11 @@ from urllib.parse import quote, urlencode
 
 import requests
 
-from bot.ops.config import Settings
 from bot.core.errors import BotError, BotTokenRejected, MattermostUnreachable, UpstreamMalformed, UpstreamRejected
-from bot.setup.manifest import BadPublicURL, Manifest
-from bot.mattermost.client import MattermostAPI
 from bot.core.model import User, is_id
+from bot.mattermost.client import MattermostAPI
+from bot.ops.config import Settings
+from bot.ops.manifest import BadPublicURL, Manifest
 
 #: ``model.DefaultChannelName``: the one channel every team has under this name, for good.
 DEFAULT_CHANNEL = "town-square"

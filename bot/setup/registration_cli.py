@@ -10,11 +10,22 @@ import os
 import sys
 from typing import Callable
 
-from bot.ops.config import ConfigError, MattermostSettings, load_mattermost_settings, load_settings
 from bot.core.errors import BotError
-from bot.setup.manifest import BadPublicURL, Manifest, ManifestError, load_manifest
-from bot.setup.registration import (CheckInputs, CheckLine, RegistrationAPI, RegistrationError, check, describe_failure,
-                              format_check, format_install, install, install_all_teams, uninstall)
+from bot.ops.config import ConfigError, MattermostSettings, load_mattermost_settings, load_settings
+from bot.ops.manifest import BadPublicURL, Manifest, ManifestError, load_manifest
+from bot.setup.registration import (
+    CheckInputs,
+    CheckLine,
+    RegistrationAPI,
+    RegistrationError,
+    check,
+    describe_failure,
+    format_check,
+    format_install,
+    install,
+    install_all_teams,
+    uninstall,
+)
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CONFIG = 0, 1, 2, 3
 

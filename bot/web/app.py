@@ -8,20 +8,19 @@ from typing import Callable
 from flask import Flask, abort, request
 from werkzeug.exceptions import HTTPException
 
-from bot.web import clicks
-from bot.web import probes as health
-from bot.ops import metrics
-from bot.web import slash
-from bot.web.buttons import ButtonSigner
-from bot.ops.config import Settings, load_settings
-from bot.mattermost.client import POOL_SIZE, MattermostAPI
-from bot.web.effects import Effects
-from bot.web.probes import Readiness
-from bot.ops.logs import configure_logging, init_request_ids
-from bot.setup.manifest import Manifest, load_manifest
-from bot.ops.ratelimit import RevokeLimiter
-from bot.web.parts import BotParts
 from bot.features.context import Context
+from bot.mattermost.client import POOL_SIZE, MattermostAPI
+from bot.ops import metrics
+from bot.ops.config import Settings, load_settings
+from bot.ops.logs import configure_logging, init_request_ids
+from bot.ops.manifest import Manifest, load_manifest
+from bot.ops.ratelimit import RevokeLimiter
+from bot.web import clicks, probes, slash
+from bot.web.answers import plain_error
+from bot.web.buttons import ButtonSigner
+from bot.web.effects import Effects
+from bot.web.parts import BotParts
+from bot.web.probes import Readiness
 
 #: Mattermost's form is a few hundred bytes; anything over this is not from Mattermost.
 MAX_REQUEST_BYTES = 64 * 1024
@@ -68,8 +67,8 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
     )
     app.register_blueprint(slash.blueprint(manifest.url_path))
     app.register_blueprint(clicks.blueprint(manifest.actions_path))
-    app.register_error_handler(HTTPException, slash.plain_error)
+    app.register_error_handler(HTTPException, plain_error)
     app.extensions["sessions_bot_readiness"] = Readiness(api)
-    app.register_blueprint(health.blueprint)
+    app.register_blueprint(probes.blueprint)
     metrics.register(app, token=settings.metrics_token.get_secret_value() if settings.metrics_token else None)
     return app

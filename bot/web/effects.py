@@ -10,11 +10,11 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
-from bot.replies.notices import audit_line, target_notice
 from bot.core.audit import AuditEvent, Notice
 from bot.core.errors import BotError
 from bot.mattermost.client import MattermostAPI
 from bot.replies.filters import describe_filter
+from bot.replies.notices import audit_line, target_notice
 
 audit_log = logging.getLogger("bot.audit")
 log = logging.getLogger(__name__)

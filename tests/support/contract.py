@@ -36,7 +36,8 @@ from urllib.parse import parse_qsl
 
 import pytest
 import yaml
-from openapi_core import V30RequestValidator, V30ResponseValidator, Config, OpenAPI
+from jsonschema_path import SchemaPath
+from openapi_core import Config, OpenAPI, V30RequestValidator, V30ResponseValidator
 from openapi_core.datatypes import RequestParameters
 from openapi_core.templating.media_types.exceptions import MediaTypeNotFound
 from openapi_core.templating.paths.datatypes import PathOperationServer
@@ -49,14 +50,13 @@ from openapi_core.validation.request.exceptions import (
     RequestBodyValidationError,
     SecurityValidationError,
 )
-from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
-from openapi_core.validation.schemas.validators import SchemaValidator
 from openapi_core.validation.response.exceptions import (
     DataValidationError,
     HeaderValidationError,
     MissingData,
 )
-from jsonschema_path import SchemaPath
+from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
+from openapi_core.validation.schemas.validators import SchemaValidator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from bot.sandbox.exchanges import Exchange

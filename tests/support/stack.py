@@ -17,10 +17,10 @@ from typing import Any, Callable, TypeVar
 import pytest
 from flask import Flask
 
-from bot.web.app import create_app
 from bot.mattermost.client import MattermostAPI
 from bot.sandbox import InProcessSandbox, InProcessServer, SandboxServer, World
 from bot.sandbox.background import BackgroundServer
+from bot.web.app import create_app
 from tests.support.settings import bot_settings
 
 StandIn = SandboxServer | InProcessSandbox

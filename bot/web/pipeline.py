@@ -1,0 +1,100 @@
+"""One request pipeline for both edges (the slash command and button clicks), in the spirit of slack-bolt's
+ordered middleware chain: each step is a small function, the order is :data:`STEPS`, and a step may answer
+early (a 4xx, a refusal, "still working").
+
+1. **authenticate** (the edge's): only Mattermost's requests, from a configured command or a button the bot
+   signed, go further; anything else is a 4xx with no detail and costs no call to Mattermost.
+2. **read** (the edge's): who asks, from where, and the command (typed text parsed, or a signed button
+   verified for the clicker).
+3. **rate limit**: a command that signs something out counts against the caller's limit; over it, the caller
+   is told to slow down (audited), and nothing runs.
+4. **run**: the command runs (``bot.features``) within the reply budget when the edge has somewhere to send a
+   late reply (``bot.web.deferral``); its audit and notices are carried out (``bot.web.effects``); its outcome is
+   rendered (``bot.replies``), with buttons when the bot has a public URL.
+5. **reply** (the edge's): the reply in the shape that edge answers with.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Callable
+
+from flask import Response
+
+from bot.core.audit import AuditEvent
+from bot.core.commands import RevokeMany, RevokeSession, UserRef, is_revoking
+from bot.core.invocation import Invocation
+from bot.ops import metrics
+from bot.replies.errors import slow_down
+from bot.replies.values import Reply
+from bot.web.answers import parts
+from bot.web.deferral import within_budget
+from bot.web.edge import Edge, Pending
+from bot.web.running import answered
+
+Step = Callable[[Edge, Pending | None], Pending | Response | None]
+
+
+def authenticate(edge: Edge, _pending: Pending | None) -> Response | None:
+    return edge.authenticate()
+
+
+def read(edge: Edge, _pending: Pending | None) -> Pending | Response:
+    return edge.read()
+
+
+def rate_limit(edge: Edge, pending: Pending | None) -> Pending | Response:
+    """Over the limit for a revoking command: told to slow down, audited, counted; nothing runs."""
+    assert pending is not None
+    if not is_revoking(pending.command):
+        return pending
+    bot = parts()
+    limited = bot.limiter.check(pending.invocation.caller_id)
+    if limited is None:
+        return pending
+    action = {RevokeSession: "revoke", RevokeMany: "revoke-many"}.get(type(pending.command), "revoke-all")
+    bot.effects.audit(refused_event(pending.invocation, action, "rate_limited", getattr(pending.command, "target", None)))
+    metrics.record_command(action, "rate_limited")
+    metrics.record_refusal("rate_limited")
+    return edge.answer(pending, Reply(slow_down(limited.retry_after_s, limited.limit)))
+
+
+def run(edge: Edge, pending: Pending | None) -> Pending | Response:
+    """The command's reply: within the reply budget when there is somewhere to send it late, else waited for."""
+    assert pending is not None
+    if pending.hook is None:
+        return replace(pending, reply=answered(pending.invocation, pending.command))
+    return within_budget(edge, pending)
+
+
+def reply(edge: Edge, pending: Pending | None) -> Response:
+    assert pending is not None and pending.reply is not None
+    return edge.answer(pending, pending.reply)
+
+
+#: The order every request goes through.
+STEPS: tuple[Step, ...] = (authenticate, read, rate_limit, run, reply)
+
+
+def handle(edge: Edge) -> Response:
+    """Take the request through :data:`STEPS`, until one answers."""
+    pending: Pending | None = None
+    for step in STEPS:
+        result = step(edge, pending)
+        if isinstance(result, Response):
+            return result
+        if result is not None:
+            pending = result
+    raise AssertionError("the last step always answers")  # pragma: no cover
+
+
+def refused_event(invocation: Invocation, action: str, reason: str, ref: UserRef | None = None) -> AuditEvent:
+    """An audit event for a request refused before the command ran (rate limit, rejected button)."""
+    return AuditEvent.of(
+        invocation,
+        action=action,
+        result="refused",
+        reason=reason,
+        target_id="" if ref else invocation.caller_id,
+        target_username=ref.text if ref else invocation.caller_username,
+        session_ids=(),
+    )
