@@ -1,5 +1,5 @@
-"""Registering /sessions in Mattermost, removing it, and checking a deployment: ``bot.setup.registration``
-through :class:`RegistrationAPI` (the real mattermostdriver) over HTTP to the stand-in, whose traffic
+"""Registering /sessions in Mattermost, removing it, and checking a deployment: ``bot.setup.install``
+and ``bot.setup.check`` through :class:`RegistrationAPI` (the real mattermostdriver) over HTTP to the stand-in, whose traffic
 the ``mattermost`` fixture checks against Mattermost's API description."""
 from __future__ import annotations
 
@@ -9,17 +9,14 @@ from typing import Callable
 
 import pytest
 
+from bot.mattermost.registration import RegistrationAPI
 from bot.ops.manifest import Manifest, load_manifest
 from bot.sandbox import World, run_registered_command
-from bot.setup.registration import (
+from bot.setup.check import CheckInputs, CheckLine, check, format_check
+from bot.setup.install import (
     Change,
-    CheckInputs,
-    CheckLine,
-    RegistrationAPI,
     RegistrationError,
-    check,
     describe_failure,
-    format_check,
     format_install,
     install,
     install_all_teams,

@@ -28,7 +28,12 @@ from mattermostdriver.exceptions import (
 )
 from requests.adapters import HTTPAdapter
 
-from bot.core.errors import BotTokenRejected, MattermostUnreachable, UpstreamMalformed, UpstreamRejected
+from bot.core.errors import (
+    BotTokenRejected,
+    MattermostUnreachable,
+    UpstreamMalformed,
+    UpstreamRejected,
+)
 from bot.core.model import AccessToken, Channel, Session, User
 from bot.ops import metrics
 from bot.ops.config import MattermostSettings

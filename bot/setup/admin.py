@@ -11,16 +11,18 @@ import sys
 from typing import Callable
 
 from bot.core.errors import BotError
-from bot.ops.config import ConfigError, MattermostSettings, load_mattermost_settings, load_settings
+from bot.mattermost.registration import RegistrationAPI
+from bot.ops.config import (
+    ConfigError,
+    MattermostSettings,
+    load_mattermost_settings,
+    load_settings,
+)
 from bot.ops.manifest import BadPublicURL, Manifest, ManifestError, load_manifest
-from bot.setup.registration import (
-    CheckInputs,
-    CheckLine,
-    RegistrationAPI,
+from bot.setup.check import CheckInputs, CheckLine, check, format_check
+from bot.setup.install import (
     RegistrationError,
-    check,
     describe_failure,
-    format_check,
     format_install,
     install,
     install_all_teams,
