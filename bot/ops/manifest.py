@@ -17,8 +17,12 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-#: Where the manifest lives in a source checkout (or an editable install): ``<repo>/manifest/``.
-MANIFEST_PATH = Path(__file__).resolve().parents[2] / "manifest" / "slash_command.json"
+#: The one manifest, at the top of a source checkout (and of an editable install): ``<repo>/manifest/``.
+SOURCE_MANIFEST_PATH = Path(__file__).resolve().parents[2] / "manifest" / "slash_command.json"
+#: The copy a built wheel carries (``pyproject.toml`` maps ``manifest/`` into the package as ``bot.manifest_data``).
+PACKAGED_MANIFEST_PATH = Path(__file__).resolve().parents[1] / "manifest_data" / "slash_command.json"
+#: The manifest this installation reads: the wheel's copy when installed from one, else the checkout's.
+MANIFEST_PATH = PACKAGED_MANIFEST_PATH if PACKAGED_MANIFEST_PATH.is_file() else SOURCE_MANIFEST_PATH
 
 MAX_TRIGGER_BYTES = 128
 MAX_DISPLAY_NAME_BYTES = 64
