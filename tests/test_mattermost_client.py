@@ -140,7 +140,7 @@ def test_a_closed_port_raises_unreachable():
 
 
 def test_the_proxy_and_ca_settings_are_read_from_the_environment_once(monkeypatch):
-    from bot.mattermost.client import new_http_session
+    from bot.mattermost.http import new_http_session
 
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     monkeypatch.setenv("NO_PROXY", "localhost")

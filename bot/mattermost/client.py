@@ -1,14 +1,10 @@
-"""Talk to Mattermost's REST API v4 through mattermostdriver, with the bot's own token.
-
-mattermostdriver 7.3.2 calls ``requests.get/post`` for every request (no connection reuse) and has
-no timeout by default (../shared/MATTERMOST.md §8). ``PooledClient`` keeps the driver's endpoint
-helpers and exception types but sends everything through one ``requests.Session`` per process:
-one keep-alive connection pool, a timeout on every call, and no retries (a retried POST could act
-twice). Every failure leaves this module as one of the ``bot.core.errors`` types.
+"""Talk to Mattermost's REST API v4 through mattermostdriver, with the bot's own token: the calls the bot makes,
+as typed values (``bot.core.model``). The HTTP underneath (one pooled session, timeouts, no retries) is
+``bot.mattermost.http``; every failure leaves this module as one of the ``bot.core.errors`` types, and
+``bot.mattermost.statuses`` says what a status means for each kind of call.
 """
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any, Callable, Iterable, TypeVar
 from urllib.parse import quote
@@ -16,17 +12,6 @@ from urllib.parse import quote
 import requests
 from cachetools import TTLCache
 from mattermostdriver import Driver
-from mattermostdriver.client import Client
-from mattermostdriver.exceptions import (
-    ContentTooLarge,
-    FeatureDisabled,
-    InvalidOrMissingParameters,
-    MethodNotAllowed,
-    NoAccessTokenProvided,
-    NotEnoughPermissions,
-    ResourceNotFound,
-)
-from requests.adapters import HTTPAdapter
 
 from bot.core.errors import (
     BotTokenRejected,
@@ -35,7 +20,12 @@ from bot.core.errors import (
     UpstreamRejected,
 )
 from bot.core.model import AccessToken, Channel, Session, User
-from bot.ops import metrics
+from bot.mattermost.http import (
+    HOOK_ENDPOINT,
+    PooledClient,
+    checked,
+    new_http_session,
+)
 from bot.ops.config import MattermostSettings
 
 T = TypeVar("T")
@@ -45,80 +35,6 @@ MAX_PER_PAGE = 200
 
 #: How long role definitions are trusted before they are fetched again.
 ROLE_CACHE_SECONDS = 60.0
-#: Connections kept open to Mattermost per process (one per gunicorn thread is plenty).
-POOL_SIZE = 16
-#: How a command webhook is named in metrics; the real path holds the hook id, a secret (§1.5).
-HOOK_ENDPOINT = "/hooks/commands/{hook_id}"
-
-_DRIVER_ERRORS: dict[int, type[requests.HTTPError]] = {
-    400: InvalidOrMissingParameters,
-    401: NoAccessTokenProvided,
-    403: NotEnoughPermissions,
-    404: ResourceNotFound,
-    405: MethodNotAllowed,
-    413: ContentTooLarge,
-    501: FeatureDisabled,
-}
-
-
-def new_http_session(base_url: str) -> requests.Session:
-    """A requests session for ``base_url``: one bounded keep-alive pool and no automatic retries.
-
-    The environment (``HTTPS_PROXY``, ``NO_PROXY``, ``REQUESTS_CA_BUNDLE``…) is read here, once:
-    requests would otherwise re-scan it on every call, which cost more than half a millisecond per
-    command in the benchmark.
-    """
-    http = requests.Session()
-    http.trust_env = False
-    http.proxies = requests.utils.get_environ_proxies(base_url)
-    http.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
-    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=POOL_SIZE, max_retries=0)
-    http.mount("http://", adapter)
-    http.mount("https://", adapter)
-    return http
-
-
-class PooledClient(Client):
-    """mattermostdriver's Client, sending through a shared ``requests.Session`` (``options['http']``)."""
-
-    def __init__(self, options: dict[str, Any]) -> None:
-        super().__init__(options)
-        self._http: requests.Session = options["http"]
-
-    def make_request(  # noqa: PLR0913 - the driver's signature
-        self,
-        method: str,
-        endpoint: str,
-        options: Any = None,
-        params: Any = None,
-        data: Any = None,
-        files: Any = None,
-        basepath: str | None = None,
-    ) -> requests.Response:
-        """Send one request; raise the driver's exception for the status, with the response attached."""
-        base = self.url if basepath is None else f"{self._scheme}://{self._options['url']}:{self._port}{basepath}"
-        return _checked(method.upper(), endpoint, lambda: self._http.request(
-            method.upper(),
-            base + endpoint,
-            headers=self.auth_header(),
-            json=options,
-            params=params,
-            data=data,
-            files=files,
-            timeout=self.request_timeout,
-        ))
-
-
-def _checked(method: str, endpoint: str, send: Callable[[], requests.Response]) -> requests.Response:
-    """``send()`` timed as a call to ``endpoint``; an error status raises the driver's exception for it,
-    with the response attached."""
-    with metrics.upstream_call(method, endpoint) as call:
-        response = send()
-        call.status = response.status_code
-    if response.status_code >= 400:
-        error = _DRIVER_ERRORS.get(response.status_code, requests.HTTPError)
-        raise error(f"{method} {endpoint}: HTTP {response.status_code}", response=response)
-    return response
 
 
 def _built(build: Callable[[], T], what: str) -> T:
@@ -352,4 +268,4 @@ class MattermostAPI:
         def send() -> requests.Response:
             return self._http.post(url, json=body, timeout=self._timeout)
 
-        self._call(lambda: _checked("POST", HOOK_ENDPOINT, send))
+        self._call(lambda: checked("POST", HOOK_ENDPOINT, send))

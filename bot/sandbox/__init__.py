@@ -8,9 +8,9 @@ and imports nothing else from ``bot``, so tests written against it check the bot
 Mattermost rather than against the bot's own assumptions.
 """
 from .actions import ActionResult, buttons_of, click_button, send_action
+from .command_runner import SlashResult, run_registered_command, run_slash_command
 from .inprocess import InProcessServer, Network
 from .server import InProcessSandbox, SandboxServer
-from .slash import SlashResult, run_registered_command, run_slash_command
 from .world import World
 
 __all__ = ["ActionResult", "InProcessSandbox", "InProcessServer", "Network", "SandboxServer", "SlashResult", "World", "buttons_of", "click_button",

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .attachments import buttons_of, parse_slack_links
-from .messaging import ClickTarget
 from .outgoing import Answer, call_integration, trigger_id
+from .post_store import ClickTarget
 from .posts import decode_update
 from .wire import AppError, check_json_types, go_any, go_json
 from .world import World

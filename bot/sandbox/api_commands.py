@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from .commands import BUILT_IN_TRIGGERS, JSON_TYPES, built_in_command, sanitized
+from .command_store import BUILT_IN_TRIGGERS, JSON_TYPES, built_in_command, sanitized
 from .flask_io import decode_body, json_response
 from .ids import is_valid_id
 from .roles import MANAGE_OTHERS_SLASH_COMMANDS, MANAGE_SLASH_COMMANDS, VIEW_TEAM

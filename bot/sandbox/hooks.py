@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
-from .slash import command_response_from_http_body, post_hook_reply
+from .command_responses import command_response_from_http_body, post_hook_reply
 from .wire import AppError
 from .world import World
 

@@ -5,7 +5,7 @@ the HTTP threads and the test thread never see half-made changes. Behaviour foll
 Mattermost server (MM ``server/channels/app/session.go``, ``user_access_token.go``,
 ``user.go``, ``server/public/model/session.go``); see ``/work/shared/MATTERMOST.md`` §3–§4. Channels
 and posts live in :mod:`~bot.sandbox.messaging`, personal access tokens in
-:mod:`~bot.sandbox.access_tokens`, slash commands and their webhooks in :mod:`~bot.sandbox.commands`
+:mod:`~bot.sandbox.access_tokens`, slash commands and their webhooks in :mod:`~bot.sandbox.command_store`
 and :mod:`~bot.sandbox.command_webhooks` (mixins sharing the world's lock and id sequence).
 """
 from __future__ import annotations
@@ -17,25 +17,23 @@ import time
 from typing import Any
 
 from . import authz, seed
-from .access_tokens import SESSION_TYPE_ACCESS_TOKEN, AccessTokens
+from .access_tokens import AccessTokens
+from .command_store import Commands
 from .command_webhooks import CommandWebhooks
-from .commands import Commands
 from .exchanges import Exchange
 from .faults import Faults
-from .ids import is_valid_team_name, new_id
+from .ids import new_id
 from .inprocess import Network
 from .messaging import Messaging
+from .post_store import PostStore
 from .records import copied
 from .roles import VIEW_MEMBERS, default_roles
+from .sessions import HOUR_MS, SESSION_LENGTH_MS, SessionStore, is_guest
+from .teams import TeamsAndRoles
 
 Record = dict[str, Any]
 
 MINUTE_MS = 60_000
-HOUR_MS = 3_600_000
-SESSION_LENGTH_MS = 720 * HOUR_MS  # SessionLengthWebInHours / SessionLengthMobileInHours defaults
-SESSION_ACTIVITY_TIMEOUT_MS = 5 * 60 * 1000  # how stale last_activity_at must be before it is rewritten
-DEFAULT_CHANNELS = (("town-square", "Town Square"), ("off-topic", "Off-Topic"))
-"""The channels every team is created with and every member joins (``model.DefaultChannelName`` first)."""
 
 _CROWD_DEVICES = (  # (platform, os, browser, mobile device id prefix) of add_users' sessions
     (*seed.CHROME_WINDOWS, None), (*seed.DESKTOP_MAC, None), (*seed.MOBILE_IPHONE, "apple_rn"),
@@ -53,16 +51,9 @@ def _real_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-def _is_guest(user: Record) -> bool:
-    return "system_guest" in user["roles"].split()
 
 
-def _is_expired(session: Record, now_ms: int) -> bool:
-    """``Session.IsExpired``: a positive ``expires_at`` in the past."""
-    return 0 < session["expires_at"] < now_ms
-
-
-class World(Messaging, Commands, CommandWebhooks, AccessTokens):
+class World(TeamsAndRoles, SessionStore, Messaging, PostStore, Commands, CommandWebhooks, AccessTokens):
     """A small Mattermost installation: teams with their channels, plus users, roles, sessions, personal
     access tokens, posts, custom slash commands and their webhooks. :attr:`team` is the first team;
     :meth:`add_team` makes more.
@@ -220,7 +211,7 @@ class World(Messaging, Commands, CommandWebhooks, AccessTokens):
             return made
 
     def _join_team(self, user: Record, team_id: str, team_admin: bool) -> None:
-        guest = _is_guest(user)
+        guest = is_guest(user)
         self._team_members[(team_id, user["id"])] = {
             "team_id": team_id, "user_id": user["id"],
             "roles": "team_guest" if guest else ("team_user team_admin" if team_admin else "team_user"),
@@ -304,236 +295,6 @@ class World(Messaging, Commands, CommandWebhooks, AccessTokens):
             if viewer_id == target_id or self.sees_everyone(viewer_id):
                 return True
             return any(viewer_id in members and target_id in members for members in self._channel_members.values())
-
-    # -- teams ---------------------------------------------------------------------------
-
-    def _create_team(self, name: str, display_name: str | None = None) -> Record:
-        team: Record = {"id": new_id(self._rng), "name": name, "display_name": display_name or name.title()}
-        self._teams[team["id"]] = team
-        for channel_name, channel_display in DEFAULT_CHANNELS:
-            self._add_default_channel(team["id"], channel_name, channel_display)
-        return team
-
-    def add_team(self, name: str, *, display_name: str | None = None, members: tuple[str, ...] = (),
-                 admins: tuple[str, ...] = ()) -> Record:
-        """Create another team with its default channels, join ``members`` to it and ``admins`` as team
-        admins (usernames), and return it. ``ValueError`` for a name Mattermost refuses or one taken,
-        ``KeyError`` for an unknown username."""
-        with self._lock:
-            if not is_valid_team_name(name) or name in (t["name"] for t in self._teams.values()):
-                raise ValueError(f"team name {name!r} is invalid or taken")
-            joining = [(self._user_named(u), False) for u in members] + [(self._user_named(u), True) for u in admins]
-            team = self._create_team(name, display_name)
-            for user, team_admin in joining:
-                self._join_team(user, team["id"], team_admin)
-            return dict(team)
-
-    def teams(self) -> list[Record]:
-        """Every team, oldest first."""
-        with self._lock:
-            return [dict(team) for team in self._teams.values()]
-
-    def team_by_name(self, name: str) -> Record:
-        """The team called ``name`` (``KeyError`` if there is none)."""
-        with self._lock:
-            for team in self._teams.values():
-                if team["name"] == name:
-                    return dict(team)
-        raise KeyError(name)
-
-    def team_by_id(self, team_id: str) -> Record | None:
-        """The team with this id, or ``None``."""
-        with self._lock:
-            return copied(self._teams.get(team_id))
-
-    def _team_roles(self, team_id: str, user_id: str) -> str | None:
-        """The user's roles in the team, or ``None`` when they are not an active member."""
-        member = self._team_members.get((team_id, user_id))
-        return member["roles"] if member is not None and member["delete_at"] == 0 else None
-
-    def has_team_permission(self, session: Record, team_id: str, permission: str) -> bool:
-        """``SessionHasPermissionToTeam``: an empty team id grants nothing; then the caller's roles in the
-        team, then their system roles (an unknown team is no obstacle for a system role)."""
-        with self._lock:
-            if not team_id:
-                return False
-            return authz.session_has_permission_to_team(session, self._team_roles(team_id, session["user_id"]),
-                                                        permission, self._roles)
-
-    # -- roles ---------------------------------------------------------------------------
-
-    def roles_by_names(self, names: list[str]) -> list[Record]:
-        """The role records with these names, in request order, each once; unknown names are left out."""
-        with self._lock:
-            found = [self._roles[name] for name in dict.fromkeys(names) if name in self._roles]
-            return copied(found)
-
-    def role_by_id(self, role_id: str) -> Record | None:
-        """The role record with this id, or ``None``."""
-        with self._lock:
-            for role in self._roles.values():
-                if role["id"] == role_id:
-                    return copied(role)
-        return None
-
-    def grant(self, role_name: str, *permissions: str) -> None:
-        """Add permissions to a role, as editing it in the System Console does."""
-        with self._lock:
-            role = self._roles[role_name]
-            role["permissions"].extend(p for p in permissions if p not in role["permissions"])
-            role["update_at"] = self.now_ms()
-
-    def revoke_permission(self, role_name: str, *permissions: str) -> None:
-        """Remove permissions from a role."""
-        with self._lock:
-            role = self._roles[role_name]
-            role["permissions"] = [p for p in role["permissions"] if p not in permissions]
-            role["update_at"] = self.now_ms()
-
-    def delete_role(self, role_name: str) -> None:
-        """Mark a role deleted (``delete_at`` set): it then grants nothing."""
-        with self._lock:
-            self._roles[role_name]["delete_at"] = self.now_ms()
-
-    def has_permission(self, session: Record, permission: str) -> bool:
-        """``SessionHasPermissionTo`` against the current role definitions."""
-        with self._lock:
-            return authz.session_has_permission_to(session, permission, self._roles)
-
-    def can_act_on_user(self, session: Record, target_user_id: str) -> bool:
-        """``SessionHasPermissionToUser`` against the current roles and users."""
-        with self._lock:
-            return authz.session_has_permission_to_user(session, target_user_id, self._roles, self._users.get)
-
-    def can_act_on_user_or_bot(self, session: Record, target_user_id: str) -> bool:
-        """``SessionHasPermissionToUserOrBot`` against the current roles and users. The stand-in's bots are
-        owned by no user of the world (like a bot made by a plugin), so acting on one takes ``manage_others_bots``."""
-        with self._lock:
-            return authz.session_has_permission_to_user_or_bot(
-                session, target_user_id, self._roles, self._users.get,
-                lambda user_id: "" if self._users.get(user_id, {}).get("is_bot") else None)
-
-    # -- sessions ------------------------------------------------------------------------
-
-    def login_props(self, user_id: str, *, platform: str, os: str, browser: str,
-                    mobile: bool = False) -> dict[str, str]:
-        """The props ``DoLogin`` gives a password-login session (User-Agent fields, ``csrf``, login flags)."""
-        with self._lock:
-            guest = _is_guest(self._users[user_id])
-            return {
-                "isMobile": str(mobile).lower(), "isSaml": "false", "isOAuthUser": "false",
-                "csrf": new_id(self._rng), "platform": platform, "os": os, "browser": browser,
-                "is_guest": str(guest).lower(),
-            }
-
-    def add_session(
-        self,
-        user_id: str,
-        *,
-        id: str | None = None,  # noqa: A002 - mirrors the JSON field
-        token: str | None = None,
-        props: dict[str, str] | None = None,
-        device_id: str = "",
-        last_activity_ms: int | None = None,
-        create_ms: int | None = None,
-        expires_ms: int | None = None,
-        is_oauth: bool = False,
-    ) -> Record:
-        """Store a session for the user and return a copy.
-
-        Defaults: created now, last active at creation, expiring after the default session
-        length (30 days), roles copied from the user, props of a Chrome login on Windows.
-        """
-        with self._lock:
-            user = self._users[user_id]
-            created = create_ms if create_ms is not None else self.now_ms()
-            if props is None:
-                props = self.login_props(user_id, platform="Windows", os="Windows 10", browser="Chrome/124.0.6367")
-            session = self._store_session(
-                user, id=id, token=token, props=props, device_id=device_id, create_ms=created,
-                last_activity_ms=last_activity_ms if last_activity_ms is not None else created,
-                expires_ms=expires_ms if expires_ms is not None else created + SESSION_LENGTH_MS,
-                is_oauth=is_oauth)
-            return copied(session)
-
-    def _store_session(self, user: Record, *, id: str | None, token: str | None, props: dict[str, str],  # noqa: A002
-                       device_id: str, create_ms: int, last_activity_ms: int, expires_ms: int,
-                       is_oauth: bool) -> Record:
-        session: Record = {
-            "id": id or new_id(self._rng), "token": token or new_id(self._rng), "create_at": create_ms,
-            "expires_at": expires_ms, "last_activity_at": last_activity_ms, "user_id": user["id"],
-            "device_id": device_id, "roles": user["roles"], "is_oauth": is_oauth,
-            "expired_notify": False, "props": dict(props), "local": False,
-        }
-        self._sessions[session["id"]] = session
-        return session
-
-    def sessions_of(self, user_id: str) -> list[Record]:
-        """All stored sessions of a user, expired ones included, tokens included, most recently active first."""
-        with self._lock:
-            rows = [s for s in self._sessions.values() if s["user_id"] == user_id]
-            return copied(sorted(rows, key=lambda s: s["last_activity_at"], reverse=True))
-
-    def token_of(self, username: str) -> str:
-        """The token of the user's most recently active unexpired session (``LookupError`` if none)."""
-        with self._lock:
-            user = self._user_named(username)
-            now = self.now_ms()
-            live = [s for s in self._sessions.values() if s["user_id"] == user["id"] and not _is_expired(s, now)]
-            if not live:
-                raise LookupError(f"{username} has no live session")
-            return max(live, key=lambda s: s["last_activity_at"])["token"]
-
-    def find_session(self, id_or_token: str) -> Record | None:
-        """The session whose id *or* token equals the value (``SqlSessionStore.Get``), as a copy."""
-        with self._lock:
-            for session in self._sessions.values():
-                if id_or_token in (session["id"], session["token"]):
-                    return copied(session)
-        return None
-
-    def authenticate(self, token: str) -> Record | None:
-        """Resolve a bearer token to its session, as ``App.GetSession`` does; ``None`` means 401.
-
-        A session token must match exactly and not be expired. An unknown token is tried as
-        a personal access token: the first use (and the first after its session was revoked)
-        stores a session whose token *is* the access token (``createSessionForUserAccessToken``).
-        ``last_activity_at`` is rewritten when older than five minutes.
-        """
-        with self._lock:
-            now = self.now_ms()
-            session = next((s for s in self._sessions.values() if s["token"] == token), None)
-            if session is None:
-                session = self._session_for_access_token(token, now)
-            if session is None or _is_expired(session, now) or not self._access_token_sessions_allowed(session):
-                return None
-            if now - session["last_activity_at"] >= SESSION_ACTIVITY_TIMEOUT_MS:
-                session["last_activity_at"] = now
-            return copied(session)
-
-    def _access_token_sessions_allowed(self, session: Record) -> bool:
-        if session["props"].get("type") != SESSION_TYPE_ACCESS_TOKEN:
-            return True
-        return self.enable_user_access_tokens or session["props"].get("is_bot") == "true"
-
-    def revoke_session(self, session_id: str) -> None:
-        """Delete one session (``App.RevokeSession``); an access token stays valid."""
-        with self._lock:
-            self._sessions.pop(session_id, None)
-
-    def revoke_all_sessions(self, user_id: str) -> None:
-        """Delete every session of the user (``RevokeAllSessions``)."""
-        with self._lock:
-            self._revoke_all_sessions(user_id)
-
-    def _revoke_all_sessions(self, user_id: str) -> None:
-        for sid in [sid for sid, s in self._sessions.items() if s["user_id"] == user_id]:
-            del self._sessions[sid]
-
-    def revoke_sessions_of_everyone(self) -> None:
-        """Delete every session of every user (``RevokeSessionsFromAllUsers``)."""
-        with self._lock:
-            self._sessions.clear()
 
     # -- traffic -------------------------------------------------------------------------
 

@@ -9,7 +9,8 @@ from flask import Flask, abort, request
 from werkzeug.exceptions import HTTPException
 
 from bot.features.context import Context
-from bot.mattermost.client import POOL_SIZE, MattermostAPI
+from bot.mattermost.client import MattermostAPI
+from bot.mattermost.http import POOL_SIZE
 from bot.ops import metrics
 from bot.ops.config import Settings, load_settings
 from bot.ops.logs import configure_logging, init_request_ids
