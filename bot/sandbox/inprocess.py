@@ -97,7 +97,7 @@ class WSGIAdapter(HTTPAdapter):
                 time.sleep(seconds)
 
         environ = self._environ(request, wait)
-        status, headers, body = _call(self.app, environ)
+        status, headers, body = call_wsgi(self.app, environ)
         if environ.get(DROPPED_KEY):
             raise requests.ConnectionError(
                 ProtocolError("Connection aborted.", RemoteDisconnected("Remote end closed connection without response")),
@@ -147,8 +147,9 @@ class WSGIAdapter(HTTPAdapter):
         return environ
 
 
-def _call(app: WSGIApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-    """Run the WSGI app to the end: its status line, headers and whole body."""
+def call_wsgi(app: WSGIApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """Run the WSGI app to the end: its status line, headers and whole body (502 when it never started an
+    answer, as when the connection was dropped)."""
     started: dict[str, Any] = {}
 
     def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:

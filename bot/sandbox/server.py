@@ -22,7 +22,7 @@ from .api import WORLD_KEY, create_api
 from .background import BackgroundServer
 from .exchanges import Exchange
 from .faults import FaultRule
-from .inprocess import DROPPED_KEY, HEADERS_KEY, SLEEP_KEY, InProcessServer
+from .inprocess import DROPPED_KEY, HEADERS_KEY, SLEEP_KEY, InProcessServer, call_wsgi
 from .wire import (
     JSON_CONTENT_TYPE,
     AppError,
@@ -133,28 +133,11 @@ class Transport:
             status_line = f"{status} {_HTTP_REASONS.get(status, 'Unknown')}"
             headers.append(("Content-Length", str(len(body))))
         else:
-            status_line, headers, body = self._call_app(environ)
+            status_line, headers, body = call_wsgi(self.app, environ)
         world.record(Exchange(method, path, query, request_headers, request_body,
                                    int(status_line.split(" ", 1)[0]), dict(headers), body, tuple(notes)))
         start_response(status_line, headers)
         return [body]
-
-    def _call_app(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
-        captured: dict[str, Any] = {}
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
-            captured["status"], captured["headers"] = status, list(headers)
-            return lambda _data: None
-
-        result = self.app(environ, capture)
-        try:
-            body = b"".join(result)
-        finally:
-            close = getattr(result, "close", None)
-            if close is not None:
-                close()
-        return captured["status"], captured["headers"], body
-
 
 def _headers_from_environ(environ: dict[str, Any]) -> dict[str, str]:
     """Header names rebuilt from a WSGI environ (for servers that do not keep the original case)."""
