@@ -10,9 +10,22 @@ from hypothesis import HealthCheck, settings
 
 from bot.mattermost.client import MattermostAPI
 from bot.sandbox import SlashResult, World, run_slash_command
-from tests.support.contract import ContractUnavailable, assert_exchanges_match_contract, load_contract
+from tests.support.contract import (
+    ContractUnavailable,
+    assert_exchanges_match_contract,
+    load_contract,
+)
 from tests.support.settings import COMMAND_TOKEN
-from tests.support.stack import BotServer, Mode, StandIn, Waits, bot_api, bot_app, serve_bot, start_stand_in
+from tests.support.stack import (
+    BotServer,
+    Mode,
+    StandIn,
+    Waits,
+    bot_api,
+    bot_app,
+    serve_bot,
+    start_stand_in,
+)
 
 # Generated cases: no per-example deadline (loopback HTTP is noisy on a 2-core machine), examples drawn
 # from a fixed seed so CI is reproducible; HYPOTHESIS_PROFILE=deep explores more and differently.

@@ -1,0 +1,152 @@
+"""The Procfile's command for real: gunicorn with gunicorn.conf.py, configured only through the environment.
+
+On sockets (``pytest.mark.sockets``): gunicorn is a separate process, which reaches the stand-in only over
+a real socket; and what is tested (start-up, SIGTERM, keep-alive) is the real server's.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import requests
+
+from bot.sandbox import buttons_of, click_button, run_slash_command
+from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
+
+pytestmark = pytest.mark.sockets
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def procfile_command() -> list[str]:
+    line = next(l for l in (ROOT / "Procfile").read_text().splitlines() if l.startswith("web:"))
+    argv = shlex.split(line.removeprefix("web:"))
+    assert argv[0] == "gunicorn"
+    return [str(Path(sys.executable).with_name("gunicorn")), *argv[1:]]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def environment(**variables: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("MATTERMOST_URL", "MATTERMOST_TOKEN", "SLASH_COMMAND_TOKENS", "BOT_SECRET")}
+    env.update(variables, WEB_CONCURRENCY="2", GUNICORN_THREADS="4")
+    return env
+
+
+@pytest.fixture
+def gunicorn_bot(world, mattermost) -> Iterator[str]:
+    port = free_port()
+    env = environment(
+        PORT=str(port), MATTERMOST_URL=mattermost.url, MATTERMOST_TOKEN=world.bot_token,
+        SLASH_COMMAND_TOKENS=f"other-team-token,{COMMAND_TOKEN}", BOT_SECRET=BOT_SECRET, MATTERMOST_TIMEOUT_S="2",
+        BOT_PUBLIC_URL=f"http://127.0.0.1:{port}",
+    )
+    process = subprocess.Popen(procfile_command(), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if requests.get(url + "/healthz", timeout=5).status_code == 200:
+                    break
+            except (requests.ConnectionError, requests.Timeout):
+                pass
+            assert process.poll() is None, process.stdout.read()
+            assert time.monotonic() < deadline, "gunicorn did not start in 20 s"
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+        assert COMMAND_TOKEN not in output and world.bot_token not in output
+        access = [json.loads(line) for line in output.splitlines() if '"gunicorn.access"' in line]
+        assert access and all(len(line["request_id"]) == 32 for line in access)
+
+
+def test_gunicorn_serves_the_slash_command_end_to_end(gunicorn_bot, world):
+    result = run_slash_command(world, gunicorn_bot + "/slash/sessions", COMMAND_TOKEN, "usermanager", "revoke-all @bob --yes")
+    assert result.status == 200 and result.visible_text.startswith("✅ Signed @bob out of")
+    assert world.sessions_of(world.user_by_username("bob")["id"]) == []
+    assert run_slash_command(world, gunicorn_bot + "/slash/sessions", "forged", "alice", "list").status == 401
+
+
+def test_gunicorn_refuses_to_start_with_a_clear_message_when_configuration_is_missing():
+    result = subprocess.run(procfile_command(), cwd=ROOT, env=environment(PORT=str(free_port())), capture_output=True, text=True, timeout=60)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "MATTERMOST_URL: is required but not set" in output and "BOT_SECRET: is required but not set" in output
+    assert "Traceback" not in output
+
+
+def test_any_gunicorn_worker_serves_any_click_because_nothing_is_stored(gunicorn_bot, world):
+    alice = world.user_by_username("alice")["id"]
+    post_id = run_slash_command(world, gunicorn_bot + "/slash/sessions", COMMAND_TOKEN, "alice", "list").post_id
+    for _ in range(3):  # each click goes out on a new connection, to whichever worker takes it
+        post = world.ephemeral_posts_for(alice)[-1]
+        click = click_button(world, post["id"], buttons_of(post)[0]["id"], "alice")
+        assert click.error is None
+    assert len(world.sessions_of(alice)) == 1
+    assert world.ephemeral_posts_for(alice)[-1]["message"].startswith("✅ Signed out of")
+    assert post_id
+
+
+def test_sigterm_lets_an_in_flight_command_finish(world, mattermost):
+    port = free_port()
+    env = environment(
+        PORT=str(port), MATTERMOST_URL=mattermost.url, MATTERMOST_TOKEN=world.bot_token,
+        SLASH_COMMAND_TOKENS=COMMAND_TOKEN, BOT_SECRET=BOT_SECRET, MATTERMOST_TIMEOUT_S="5",
+    )
+    process = subprocess.Popen(procfile_command(), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                requests.get(url + "/healthz", timeout=5)
+                break
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.1)
+        world.faults.add(r"/sessions$", delay_s=1.5, times=1)  # Mattermost is slow for this one command
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(run_slash_command, world, url + "/slash/sessions", COMMAND_TOKEN, "alice", "list")
+            time.sleep(0.5)
+            process.send_signal(signal.SIGTERM)
+            result = pending.result(timeout=30)
+        assert result.status == 200 and result.visible_text.startswith("#### Your sessions")
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=30)
+
+
+def test_dockerfile_runs_the_procfile_command_as_a_non_root_user():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    cmd = next(line for line in dockerfile.splitlines() if line.startswith("CMD "))
+    assert json.loads(cmd.removeprefix("CMD ")) == ["gunicorn", *procfile_command()[1:]]
+    user = next(line for line in dockerfile.splitlines() if line.startswith("USER "))
+    assert user.split()[1] not in ("root", "0")
+
+
+def test_the_image_installs_the_wheel_which_carries_the_manifest_and_no_stand_in():
+    """The image builds the wheel (with the manifest inside it, see tests/test_packaging.py) and installs only
+    that in its final stage: no editable install, no source tree, so no stand-in."""
+    text = (ROOT / "Dockerfile").read_text()
+    build, final = text.split("\nFROM ", 2)[1:]
+    assert "COPY manifest ./manifest" in build and "pip wheel" in build
+    assert "RUN pip install --no-cache-dir /wheels/*.whl" in final and " -e " not in final
+    assert "COPY bot" not in final and "sandbox" not in final
