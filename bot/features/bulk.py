@@ -22,12 +22,18 @@ from bot.core.errors import BotError, Refused
 from bot.core.invocation import Invocation
 from bot.core.outcomes import BulkDone, BulkPreview, Failed, Outcome, View
 from bot.core.permissions import Refusal, TokenAction, token_gate
-from bot.core.results import BulkPlan, Disabling, Progress, Target, TargetResult, count_revoked
-from bot.features.context import Context, Who, revoke_session
+from bot.core.results import (
+    BulkPlan,
+    Disabling,
+    Progress,
+    Target,
+    TargetResult,
+    count_revoked,
+)
+from bot.features.context import Context, Who, revoke_session, sign_out_everywhere
 from bot.features.planning import TokensByUser, plan
 from bot.features.stepwise import fan_out, one_by_one, patiently
 from bot.features.tokens import disable_tokens
-from bot.mattermost.statuses import Call, meaning
 
 #: Progress messages while a long sign-out runs (response_url allows 5 uses; the result takes one).
 PROGRESS_UPDATES = 2
@@ -40,11 +46,8 @@ def sign_out(ctx: Context, target: Target) -> TargetResult:
     """Revoke the target's selection: everything with one ``revoke/all``, or the chosen sessions one by one."""
     who = Who("", None, target.user)
     if target.everything:
-        def revoke_all() -> None:
-            with meaning(Call.REVOKE_ALL, subject=target.user):
-                ctx.api.revoke_all_sessions(target.user.id)
         try:
-            patiently(revoke_all, sleep=ctx.sleep)
+            patiently(lambda: sign_out_everywhere(ctx, who), sleep=ctx.sleep)
         except BotError as error:
             return TargetResult(target.user, (), error)
         return TargetResult(target.user, target.sessions)

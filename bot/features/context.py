@@ -52,6 +52,12 @@ def read_sessions(ctx: Context, who: Who) -> list[Session]:
         return ctx.api.sessions(who.user_id)
 
 
+def sign_out_everywhere(ctx: Context, who: Who) -> None:
+    """Sign every session of the subject out with one ``revoke/all`` (sessions that appeared since included)."""
+    with meaning(Call.REVOKE_ALL, subject=who.subject):
+        ctx.api.revoke_all_sessions(who.user_id)
+
+
 def revoke_session(ctx: Context, who: Who, session: Session) -> None:
     """Sign one session of the subject out, by the id from their own list (never one typed by the caller)."""
     with meaning(Call.REVOKE_SESSION, subject=who.subject, session=session):

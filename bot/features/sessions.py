@@ -21,10 +21,15 @@ from bot.core.outcomes import (
     SignedOutSelection,
 )
 from bot.core.permissions import Action
-from bot.features.context import Context, Who, read_sessions, revoke_session
+from bot.features.context import (
+    Context,
+    Who,
+    read_sessions,
+    revoke_session,
+    sign_out_everywhere,
+)
 from bot.features.single import Act, Done, Spec
 from bot.features.stepwise import one_by_one
-from bot.mattermost.statuses import Call, meaning
 
 
 def list_sessions(command: ListSessions) -> tuple[Spec, Act]:
@@ -67,8 +72,7 @@ def revoke_all(command: RevokeAll) -> tuple[Spec, Act]:
                         type(stopped[1]).__name__ if stopped else "", revoked=revocation.done)
         if not confirmed or not sessions:
             return Done(RevokeAllPreview(subject, tuple(sessions)), "ok" if confirmed else "preview")
-        with meaning(Call.REVOKE_ALL, subject=subject):
-            ctx.api.revoke_all_sessions(who.user_id)
+        sign_out_everywhere(ctx, who)
         return Done(SignedOutAll(subject, tuple(sessions)), revoked=tuple(sessions))
 
     return Spec("revoke-all", changes=command.confirmed, ref=command.target, filter=command.filter,

@@ -13,10 +13,16 @@ from typing import Iterable
 
 from bot.core.commands import DisableTokens, ListTokens, RevokeAll
 from bot.core.model import AccessToken, Session
-from bot.core.outcomes import DisableTokensPreview, EverythingPreview, EverythingSignedOut, TokenList, TokensDisabled
+from bot.core.outcomes import (
+    DisableTokensPreview,
+    EverythingPreview,
+    EverythingSignedOut,
+    TokenList,
+    TokensDisabled,
+)
 from bot.core.permissions import Action, TokenAction, refusal_for
 from bot.core.results import Disabling
-from bot.features.context import Context, Who, read_sessions
+from bot.features.context import Context, Who, read_sessions, sign_out_everywhere
 from bot.features.single import Act, Done, Spec
 from bot.features.stepwise import one_by_one
 from bot.mattermost.statuses import Call, meaning
@@ -85,8 +91,7 @@ def sign_out_everything(command: RevokeAll) -> tuple[Spec, Act]:
         tokens = active(read_tokens(ctx, who))
         if not command.confirmed or not (sessions or tokens):
             return Done(EverythingPreview(who.subject, sessions, tokens), "ok" if command.confirmed else "preview")
-        with meaning(Call.REVOKE_ALL, subject=who.subject):
-            ctx.api.revoke_all_sessions(who.user_id)
+        sign_out_everywhere(ctx, who)
         disabling = disable_tokens(ctx, who, tokens)
         return Done(EverythingSignedOut(who.subject, sessions, disabling), *_ended(disabling), revoked=sessions,
                     disabled=disabling.done)
