@@ -7,7 +7,13 @@ from bot.core.audit import EVERYONE, AuditEvent, Notice
 from bot.replies.filters import describe_filter
 from bot.replies.markdown import inert
 from bot.replies.tokens import RE_ENABLE_NOTE, token_lines, whose_tokens
-from bot.replies.words import TOKEN_NOTE, as_datetime, at_name, n_sessions, session_bullets
+from bot.replies.words import (
+    TOKEN_NOTE,
+    as_datetime,
+    at_name,
+    n_sessions,
+    session_bullets,
+)
 
 
 def target_notice(notice: Notice, now_ms: int) -> str:

@@ -8,7 +8,14 @@ from bot.core.results import StaleReport
 from bot.replies.filters import describe_filter
 from bot.replies.markdown import code
 from bot.replies.values import Reply
-from bot.replies.words import ago, fit, mention, named_lines, sessions_count, users_count
+from bot.replies.words import (
+    ago,
+    fit,
+    mention,
+    named_lines,
+    sessions_count,
+    users_count,
+)
 
 #: Users named in the suggested ``revoke-all`` after a stale list.
 MAX_SUGGESTED = 10

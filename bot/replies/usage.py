@@ -3,7 +3,13 @@ from __future__ import annotations
 
 from typing import Callable
 
-from bot.core.commands import MAX_NAMED_CHANNELS, MAX_NAMED_USERS, MIN_SESSION_PREFIX, Problem, ProblemKind
+from bot.core.commands import (
+    MAX_NAMED_CHANNELS,
+    MAX_NAMED_USERS,
+    MIN_SESSION_PREFIX,
+    Problem,
+    ProblemKind,
+)
 from bot.core.filters import Platform
 from bot.replies.markdown import code
 

@@ -6,21 +6,16 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
 from bot.ops.logs import current_request_id
 from bot.replies.errors import internal_error
 from bot.replies.values import Reply
 from bot.web.buttons import attachments_json
-from bot.web.parts import BotParts
+from bot.web.parts import parts
 
 log = logging.getLogger(__name__)
-
-
-def parts() -> BotParts:
-    """The long-lived pieces of the app serving this request."""
-    return current_app.extensions["sessions_bot"]
 
 
 def ephemeral(text: str) -> Response:

@@ -21,7 +21,7 @@ from bot.web.answers import plain_error
 from bot.web.buttons import ButtonSigner
 from bot.web.effects import Effects
 from bot.web.parts import BotParts
-from bot.web.probes import Readiness
+from bot.web.readiness import Readiness
 
 #: Mattermost's form is a few hundred bytes; anything over this is not from Mattermost.
 MAX_REQUEST_BYTES = 64 * 1024
@@ -65,11 +65,11 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
         # As many commands run at once as there are pooled connections to Mattermost; more wait their turn.
         jobs=ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="sessions-command"),
         reply_budget_s=settings.reply_budget_s,
+        readiness=Readiness(api),
     )
     app.register_blueprint(slash.blueprint(manifest.url_path))
     app.register_blueprint(clicks.blueprint(manifest.actions_path))
     app.register_error_handler(HTTPException, plain_error)
-    app.extensions["sessions_bot_readiness"] = Readiness(api)
     app.register_blueprint(probes.blueprint)
     metrics.register(app, token=settings.metrics_token.get_secret_value() if settings.metrics_token else None)
     return app

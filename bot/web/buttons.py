@@ -13,10 +13,25 @@ import re
 import time
 from typing import Any, Callable, Literal
 
-from itsdangerous import BadData, BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import (
+    BadData,
+    BadSignature,
+    SignatureExpired,
+    TimestampSigner,
+    URLSafeTimedSerializer,
+)
 from itsdangerous.encoding import base64_decode, base64_encode
 
-from bot.core.commands import Cancel, ChannelRef, Command, DisableTokens, RevokeAll, RevokeMany, RevokeSession, UserRef
+from bot.core.commands import (
+    Cancel,
+    ChannelRef,
+    Command,
+    DisableTokens,
+    RevokeAll,
+    RevokeMany,
+    RevokeSession,
+    UserRef,
+)
 from bot.core.errors import ExpiredButton, ForeignButton, ForgedButton
 from bot.core.filters import Duration, Platform, SessionFilter
 from bot.replies.values import Attachment

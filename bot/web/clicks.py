@@ -20,8 +20,9 @@ from bot.core.model import is_id
 from bot.ops import metrics
 from bot.replies.errors import error_message
 from bot.replies.values import Reply
-from bot.web.answers import parts, signed_attachments, unexpected
+from bot.web.answers import signed_attachments, unexpected
 from bot.web.edge import Pending
+from bot.web.parts import parts
 from bot.web.pipeline import handle, refused_event
 
 log = logging.getLogger(__name__)

@@ -27,8 +27,9 @@ from bot.ops.logs import carrying_request_id
 from bot.replies.bulk import bulk_progress
 from bot.replies.errors import STILL_WORKING
 from bot.replies.values import Reply
-from bot.web.answers import parts, reply_body
+from bot.web.answers import reply_body
 from bot.web.edge import Edge, Pending
+from bot.web.parts import parts
 from bot.web.running import answered
 
 log = logging.getLogger(__name__)

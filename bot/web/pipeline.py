@@ -26,9 +26,9 @@ from bot.core.invocation import Invocation
 from bot.ops import metrics
 from bot.replies.errors import slow_down
 from bot.replies.values import Reply
-from bot.web.answers import parts
 from bot.web.deferral import within_budget
 from bot.web.edge import Edge, Pending
+from bot.web.parts import parts
 from bot.web.running import answered
 
 Step = Callable[[Edge, Pending | None], Pending | Response | None]

@@ -11,7 +11,8 @@ from bot.features.bulk import ProgressReport
 from bot.ops import metrics
 from bot.replies.rendering import render
 from bot.replies.values import Reply
-from bot.web.answers import bug_report, parts
+from bot.web.answers import bug_report
+from bot.web.parts import parts
 
 log = logging.getLogger(__name__)
 

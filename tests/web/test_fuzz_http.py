@@ -63,7 +63,7 @@ from bot.sandbox import SandboxServer, World
 from bot.sandbox.background import BackgroundServer
 from bot.web.app import MAX_REQUEST_BYTES, create_app
 from bot.web.buttons import ButtonSigner
-from bot.web.probes import READY_CACHE_SECONDS
+from bot.web.readiness import READY_CACHE_SECONDS
 from tests.support.contract import (
     ContractUnavailable,
     assert_exchanges_match_contract,

@@ -1,5 +1,5 @@
 """Probes for orchestrators: /healthz never calls Mattermost; /readyz says whether the bot can work, cheaply."""
-from bot.web.probes import Readiness
+from bot.web.readiness import Readiness
 
 
 def test_readyz_is_200_when_mattermost_answers_and_the_token_works(bot):
