@@ -13,8 +13,16 @@ _PLATFORM = "--platform"
 _SESSION_CHARS = re.compile(r"[A-Za-z0-9]+")
 _MAX_SESSION_LENGTH = 26
 _USER_ID = re.compile(r"[A-Za-z0-9]{26}")
+#: Mattermost's own username rule (``server/public/model/user.go``: ``IsValidUsernameAllowRemote``, with
+#: ``UserNameMinLength`` 1, ``UserNameMaxLength`` 64, ``validUsernameCharsForRemote``, the colon being for users
+#: of shared channels' remote servers, and ``restrictedUsernames``).
 _USERNAME = re.compile(r"[a-z0-9._:-]{1,64}")
-_MAX_EMAIL_LENGTH = 254
+_RESTRICTED_USERNAMES = frozenset({"all", "channel", "matterbot", "system"})
+#: Names a URL path cannot carry: ``.`` and ``..`` are dot segments, which requests removes before sending
+#: (RFC 3986 §5.2.4; ``@..`` would go out as ``GET /api/v4/users/``) and Mattermost's router cleans away.
+_DOT_SEGMENTS = frozenset({".", ".."})
+#: ``UserEmailMaxLength`` (``server/public/model/user.go``): no account has a longer address.
+_MAX_EMAIL_LENGTH = 128
 _DURATION = re.compile(r"(-?)([0-9]+)([A-Za-z]*)")
 _MAX_DURATION_DIGITS = 12  # longer amounts are over the limit in any unit (and too long for int())
 
@@ -84,7 +92,11 @@ def user(token: str) -> UserRef | None:
 
 def _is_username(name: str) -> bool:
     # ASCII first: str.lower() maps some non-ASCII look-alikes (the Kelvin sign) to ASCII.
-    return name.isascii() and _USERNAME.fullmatch(name.lower()) is not None
+    if not name.isascii():
+        return False
+    name = name.lower()
+    return (_USERNAME.fullmatch(name) is not None and name not in _RESTRICTED_USERNAMES
+            and name not in _DOT_SEGMENTS)
 
 
 def _is_email(value: str) -> bool:

@@ -134,7 +134,14 @@ NOT_USERS = [
     pytest.param("a@b@c", id="email-with-two-ats"),
     pytest.param("alice@exa\u202emple.com", id="email-with-rtl-override"),
     pytest.param("alice@exa\x00mple.com", id="email-with-nul"),
-    pytest.param("a@" + "b" * 253, id="255-character-email"),
+    pytest.param("a@" + "b" * 127, id="129-character-email"),
+    pytest.param("..", id="dot-dot"),
+    pytest.param("@..", id="at-dot-dot"),
+    pytest.param("@.", id="at-dot"),
+    pytest.param("@all", id="restricted-all"),
+    pytest.param("@channel", id="restricted-channel"),
+    pytest.param("system", id="restricted-system"),
+    pytest.param("@matterbot", id="restricted-matterbot"),
     pytest.param("😀", id="emoji"),
     pytest.param("[click](http://evil)", id="markdown-link"),
     pytest.param("u" * 65, id="65-character-bare-word"),
@@ -147,8 +154,8 @@ def test_text_that_names_no_user_is_a_problem(template: str, token: str) -> None
     assert "is not a username, email address or user id" in problem_of(template.format(token))
 
 
-def test_an_email_may_be_254_characters_long() -> None:
-    email = "a@" + "b" * 252
+def test_an_email_may_be_128_characters_long_as_in_mattermost() -> None:
+    email = "a@" + "b" * 126
     assert parse(f"list {email}") == ListSessions(target=UserRef("email", email, email))
 
 
