@@ -21,6 +21,7 @@ from werkzeug.local import LocalProxy
 from werkzeug.routing import BaseConverter, Rule
 
 from .api_commands import add_command_routes
+from .api_directory import CLIENT_CONFIG_PATH, add_directory_routes
 from .api_messaging import add_messaging_routes
 from .api_tokens import add_token_routes
 from .flask_io import body_map, page_params, require_user_id
@@ -122,6 +123,8 @@ def create_api(world: World = CURRENT_WORLD) -> Flask:
         token, from_query = _bearer_token()
         session = world.authenticate(token) if token else None
         if session is None:
+            if request.path == CLIENT_CONFIG_PATH:  # APIHandler: no session needed, the limited config
+                return
             raise session_expired()
         if from_query and not session["is_oauth"]:
             raise AppError("api.context.token_provided.app_error", 401)
@@ -279,6 +282,7 @@ def create_api(world: World = CURRENT_WORLD) -> Flask:
         return _json(role_view(roles[0]), newline=True)
 
     add_messaging_routes(app, world, is_admin)
+    add_directory_routes(app, world)
     add_token_routes(app, world, is_admin)
     add_command_routes(app, world)
     add_hook_routes(app, world)

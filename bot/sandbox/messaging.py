@@ -14,6 +14,7 @@ Sources: MM ``server/channels/app/channel.go`` (``GetOrCreateDirectChannel``,
 """
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
 from collections.abc import Iterable
@@ -32,6 +33,11 @@ Record = dict[str, Any]
 def dm_name(user_id_a: str, user_id_b: str) -> str:
     """``GetDMNameFromIds``: the two ids, smaller first, joined by ``__``."""
     return "__".join(sorted((user_id_a, user_id_b)))
+
+
+def group_name(user_ids: Iterable[str]) -> str:
+    """``GetGroupNameFromUserIds``: the SHA-1 (hex) of the sorted ids joined by ``__``."""
+    return hashlib.sha1("__".join(sorted(user_ids)).encode()).hexdigest()
 
 
 class Messaging:
@@ -168,6 +174,29 @@ class Messaging:
             if users[0] is None or users[1] is None:
                 raise AppError("api.channel.create_direct_channel.invalid_user.app_error", 400)
             channel = self._new_channel(dm_name(user_id, other_user_id), "", "D", "", creator_id=user_id)
+            for user in users:
+                self._add_member(channel["id"], user)
+            return channel_view(channel)
+
+    def leave_channel(self, channel_name: str, username: str, team_id: str | None = None) -> None:
+        """``RemoveUserFromChannel`` for oneself (``server/channels/app/channel.go``: leaving): the user is no longer
+        a member of the channel called ``channel_name`` (``KeyError`` for an unknown channel or user)."""
+        with self._lock:
+            channel = self.channel_by_name(channel_name, team_id)
+            user_id = self._user_named(username)["id"]
+            self._channel_members[channel["id"]].pop(user_id, None)
+            self._member_since.pop((channel["id"], user_id), None)
+
+    def add_group_channel(self, *usernames: str) -> Record:
+        """``CreateGroupChannel`` (``server/channels/app/channel.go``): a group message of 3 to 8 users, type ``G``,
+        without a team, named by :func:`group_name`; ``ValueError`` for another count, ``KeyError`` for an unknown
+        username."""
+        if not 3 <= len(set(usernames)) <= 8:
+            raise ValueError("a group message has 3 to 8 members")
+        with self._lock:
+            users = [self._user_named(username) for username in dict.fromkeys(usernames)]
+            channel = self._new_channel(group_name(u["id"] for u in users), ", ".join(u["username"] for u in users),
+                                        "G", "", creator_id=users[0]["id"])
             for user in users:
                 self._add_member(channel["id"], user)
             return channel_view(channel)

@@ -289,11 +289,16 @@ class World(TeamsAndRoles, SessionStore, Messaging, PostStore, Commands, Command
                                                                         self._roles)
 
     def can_see_user(self, viewer_id: str, target_id: str) -> bool:
-        """``UserCanSeeOtherUser``: oneself, everyone when :meth:`sees_everyone`, otherwise only
-        users sharing a channel with the viewer (the guest case)."""
+        """``UserCanSeeOtherUser`` (``server/channels/app/user.go``): oneself; everyone when :meth:`sees_everyone`;
+        otherwise (``GetViewUsersRestrictions``) the members of the teams where the viewer's *team* roles grant
+        ``view_members``, and of every channel the viewer belongs to, direct and group messages included."""
         with self._lock:
             if viewer_id == target_id or self.sees_everyone(viewer_id):
                 return True
+            for member in self.team_members_of(viewer_id):
+                if (authz.roles_grant_permission(member["roles"].split(), VIEW_MEMBERS, self._roles)
+                        and self._team_roles(member["team_id"], target_id) is not None):
+                    return True
             return any(viewer_id in members and target_id in members for members in self._channel_members.values())
 
     # -- traffic -------------------------------------------------------------------------

@@ -198,6 +198,48 @@ SPEC_CORRECTIONS: tuple[SpecCorrection, ...] = (
         "api.context.invalid_url_param.app_error.",
     ),
     SpecCorrection(
+        ("paths", "/api/v4/config/client"),
+        {"get": {
+            "operationId": "GetClientConfig",
+            "summary": "The client configuration (upstream system.yaml, not copied).",
+            "security": [{"bearerAuth": []}, {}],
+            "parameters": [{"name": "format", "in": "query", "schema": {"type": "string"}}],
+            "responses": {
+                "200": {"description": "Every setting as a string (map[string]string).",
+                        "content": {"application/json": {"schema": {
+                            "type": "object", "additionalProperties": {"type": "string"}}}}},
+                "400": {"$ref": "#/components/responses/BadRequest"},
+                "501": {"$ref": "#/components/responses/NotImplemented"},
+            },
+        }},
+        replaces=False,
+        reason="Upstream documents it in system.yaml, which ../shared does not copy. The bot reads "
+        "PrivacySettings.ShowEmailAddress from it; api4/config.go getClientConfig answers 501 without "
+        "format (so format is not marked required here), 400 for a format other than old, and the map "
+        "GenerateClientConfig builds (server/config/client.go); it needs no session (APIHandler), which then "
+        "gets the limited map.",
+    ),
+    SpecCorrection(
+        ("paths", "/api/v4/users/{user_id}/teams/members"),
+        {"get": {
+            "operationId": "GetTeamMembersForUser",
+            "summary": "A user's team memberships (upstream teams.yaml, not copied).",
+            "parameters": [{"name": "user_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": {"description": "The active memberships.",
+                        "content": {"application/json": {"schema": {
+                            "type": "array", "items": {"$ref": "#/components/schemas/TeamMember"}}}}},
+                "400": {"$ref": "#/components/responses/BadRequest"},
+                "401": {"$ref": "#/components/responses/Unauthorized"},
+                "403": {"$ref": "#/components/responses/Forbidden"},
+            },
+        }},
+        replaces=False,
+        reason="Upstream documents it in teams.yaml, which ../shared does not copy; the schema it answers "
+        "(TeamMember) is in definitions.yaml. The bot reads a user's teams and team roles from it to apply "
+        "UserCanSeeOtherUser (api4/team.go getTeamMembersForUser).",
+    ),
+    SpecCorrection(
         ("paths", "/api/v4/users/{user_id}/reset_failed_attempts", "post", "parameters"),
         [{"name": "user_id", "in": "path", "required": True, "schema": {"type": "string"}}],
         replaces=False,
