@@ -76,10 +76,13 @@ class ChannelNotFound(BotError):
 
 @dataclass
 class TooManyMembers(BotError):
-    """A named channel has more members than one command signs out."""
+    """A named channel has ``members`` members, which with the ``before`` members of the channels named before it
+    is more than one command signs out (``limit``, for all channels together); none of them was read."""
 
     ref: ChannelRef
     limit: int
+    members: int = 0
+    before: int = 0
 
 
 @dataclass

@@ -126,18 +126,37 @@ class AccessToken:
 
 @dataclass(frozen=True)
 class Channel:
-    """A channel, by id and name, with whether it is private (``P``) and its team."""
+    """A channel, by id, name, type (``O`` open, ``P`` private, ``D`` direct message, ``G`` group message) and team
+    (``""`` for direct and group messages)."""
 
     id: str
     name: str
     team_id: str
-    private: bool
+    type: str = "O"
+
+    @property
+    def private(self) -> bool:
+        """Only those who may read it may learn its members: private channels, direct and group messages."""
+        return self.type in ("P", "D", "G")
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> "Channel":
         """Build a Channel from Mattermost's channel JSON."""
         return cls(id=str(data["id"]), name=str(data.get("name", "")), team_id=str(data.get("team_id", "")),
-                   private=data.get("type") == "P")
+                   type=str(data.get("type", "")))
+
+
+@dataclass(frozen=True)
+class TeamMembership:
+    """A user's membership of a team, with every role it holds there (scheme roles included)."""
+
+    team_id: str
+    roles: frozenset[str]
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> "TeamMembership":
+        """Build a TeamMembership from Mattermost's ``TeamMember`` JSON."""
+        return cls(team_id=str(data["team_id"]), roles=frozenset(str(data.get("roles", "")).split()))
 
 
 def _kind(props: Mapping[str, Any], device_id: str, is_oauth: bool) -> DeviceKind:

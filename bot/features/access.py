@@ -3,12 +3,15 @@
 
 The order is always the same: the caller (with the permissions their system roles grant) → for someone
 else, may the caller act on others at all (refused before the name is even looked up, so the bot cannot be
-used to find out whose an address is) → the target → may the caller do this to them.
+used to find out whose an address is) → the target, resolved only as far as Mattermost would answer the caller
+(``bot.features.visibility``: an email lookup only where emails are shown or for ``manage_system``, a user only
+when the caller may see them; otherwise the same "no such user" as for a name nobody has) → may the caller do
+this to them.
 """
 from __future__ import annotations
 
 from bot.core.commands import UserRef
-from bot.core.errors import Refused, TargetDeactivated, UpstreamRejected
+from bot.core.errors import Refused, TargetDeactivated, UpstreamRejected, UserNotFound
 from bot.core.model import User
 from bot.core.permissions import (
     Action,
@@ -20,6 +23,8 @@ from bot.core.permissions import (
     token_gate,
     token_refusal,
 )
+from bot.features.stepwise import Sleep
+from bot.features.visibility import Viewer
 from bot.mattermost.client import MattermostAPI
 from bot.mattermost.statuses import Call, meaning
 
@@ -27,8 +32,13 @@ from bot.mattermost.statuses import Call, meaning
 class Access:
     """The permission flow of one bot, asking Mattermost with the bot's token."""
 
-    def __init__(self, api: MattermostAPI) -> None:
+    def __init__(self, api: MattermostAPI, sleep: Sleep) -> None:
         self._api = api
+        self._sleep = sleep
+
+    def viewer(self, caller: Caller) -> Viewer:
+        """The caller's view of other users, for one command."""
+        return Viewer(self._api, caller, self._sleep)
 
     def caller_of(self, caller_id: str) -> Caller:
         """The caller, with the permissions their system roles grant (none when deactivated)."""
@@ -36,8 +46,19 @@ class Access:
         granted = frozenset() if user.deactivated else permissions_of(self._api.permissions_of_roles(user.roles), user.roles)
         return Caller(id=user.id, username=user.username, email=user.email, permissions=granted)
 
-    def resolve(self, ref: UserRef) -> User:
-        """The user ``ref`` names (``UserNotFound`` when none); a 26-character word may also be a username."""
+    def resolve(self, ref: UserRef, viewer: Viewer) -> User:
+        """The user ``ref`` names, as far as Mattermost would answer ``viewer``'s caller: ``UserNotFound`` when no
+        one has that name, and just the same when the caller may not look them up that way or may not see them.
+        A 26-character word may also be a username."""
+        if ref.kind == "email" and not viewer.may_look_up_by_email():
+            raise UserNotFound(ref)  # Mattermost refuses before it even looks (getUserByEmail)
+        user = self._find(ref)
+        if not viewer.sees(user):
+            raise UserNotFound(ref)
+        return user
+
+    def _find(self, ref: UserRef) -> User:
+        """The user ``ref`` names, looked up with the bot's token (``UserNotFound`` when none)."""
         with meaning(Call.FIND_USER, ref=ref):
             if ref.kind == "email":
                 return self._api.user_by_email(ref.value)
@@ -71,7 +92,7 @@ class Access:
             return caller, self._self(caller_id, action, tokens)
         if not caller.may_act_on_others:
             raise Refused(Refusal.NEEDS_EDIT_OTHER_USERS, target=None, ref=ref)
-        target = self.resolve(ref)
+        target = self.resolve(ref, self.viewer(caller))
         if target.id == caller_id:
             return caller, self._self(caller_id, action, tokens)
         changes = action is Action.REVOKE or tokens is TokenAction.DISABLE

@@ -2,8 +2,11 @@
 
 The order is the single-target one, per target: who is named → may the caller act on them (Mattermost's own
 rule, ``bot.features.access``) → only then read their sessions. A caller who may not act on others at all is
-refused before anything is looked up, and a private channel reads as "no such channel" unless the caller is
-in it (or holds ``manage_system``), so the bot reveals no more than Mattermost would. Targets the caller may
+refused before anything is looked up; a named user the caller may not see, and a channel whose members Mattermost
+would not show them (a private channel, a direct or group message they are not in, unless ``read_channel`` is
+theirs), read as "no such user" and "no such channel" (``bot.features.visibility``), so the bot reveals no more
+than Mattermost would. The channels' members are counted before any is read: at most
+:data:`~bot.features.planning.MAX_CHANNEL_MEMBERS` for all channels together. Targets the caller may
 not touch are skipped with the reason; the rest proceed. Nothing changes before a confirmation, and the
 confirmation plans again from scratch (``bot.features.planning``).
 

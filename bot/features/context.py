@@ -24,7 +24,7 @@ class Context:
     access: Access = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "access", Access(self.api))
+        object.__setattr__(self, "access", Access(self.api, self.sleep))
 
     def now_ms(self) -> int:
         """The time now, in epoch milliseconds."""

@@ -1,6 +1,9 @@
 """Who a bulk sign-out reaches, and what of theirs it would end: the named users and every member of the
 named channels, each checked against the caller's rights, with the sessions the filter selects (and, with
-``--tokens``, their active tokens).
+``--tokens``, their active tokens). Names resolve only as far as Mattermost would answer the caller, and a
+channel's members only when Mattermost would show them to the caller (``bot.features.visibility``); the channels'
+members are counted (``GET /channels/{id}/stats``) before any is read, :data:`MAX_CHANNEL_MEMBERS` at most for all
+of them together.
 
 Reading a target's sessions or tokens waits out Mattermost's rate limit (429), as signing out does; any other
 failure to read them is that target's alone: a preview lists them as left out with the reason, and carried out
@@ -13,16 +16,18 @@ from typing import Callable, TypeVar
 from bot.core.commands import ChannelRef, RevokeMany
 from bot.core.errors import BotError, ChannelNotFound, TooManyMembers
 from bot.core.model import AccessToken, Channel, User, is_id
-from bot.core.permissions import MANAGE_SYSTEM, Caller
+from bot.core.permissions import Caller
 from bot.core.results import BulkPlan, Skip, Target, TargetResult
 from bot.features.context import Context, Who, read_sessions
 from bot.features.stepwise import fan_out, patiently
 from bot.features.tokens import active, read_tokens
+from bot.features.visibility import Viewer
 from bot.mattermost.statuses import Call, meaning
 
 T = TypeVar("T")
 
-#: The most members read from the channels of one command (a bigger crowd is refused, not truncated).
+#: The most members read from all the channels of one command together (a channel that would bring the total
+#: over it is left out, with the reason, before its members are read; never truncated).
 MAX_CHANNEL_MEMBERS = 2000
 
 #: Each target's active personal access tokens, by user id (``--tokens`` only).
@@ -35,20 +40,23 @@ def plan(ctx: Context, caller: Caller, command: RevokeMany, team_id: str,
     ``--tokens``, the tokens to disable)."""
     skipped: list[Skip] = []
     named: dict[str, User] = {}
+    viewer = ctx.access.viewer(caller)
     for ref in command.users:
         try:
-            user = ctx.access.resolve(ref)
+            user = ctx.access.resolve(ref, viewer)
         except BotError as error:
             skipped.append(Skip(ref.text, error))
             continue
         named.setdefault(user.id, user)
+    counted = 0  # members of the channels taken so far: the limit is for all of them together
     for channel_ref in command.channels:
         try:
-            members = _members(ctx, caller, channel_ref, team_id)
+            channel, members = _counted(ctx, viewer, channel_ref, team_id, counted)
         except (ChannelNotFound, TooManyMembers) as error:
             skipped.append(Skip(channel_ref.text, error))
             continue
-        for user in members:
+        counted += members
+        for user in _members(ctx, channel):
             named.setdefault(user.id, user)
     allowed = []
     bot_user_id = ctx.api.bot_user_id
@@ -90,15 +98,24 @@ def _each(ctx: Context, users: list[User], read: Callable[[Who], T]) -> tuple[di
             {user.id: value for user, value in zip(users, found) if isinstance(value, BotError)})
 
 
-def _members(ctx: Context, caller: Caller, ref: ChannelRef, team_id: str) -> list[User]:
-    """The users in the channel ``ref`` names; ``ChannelNotFound`` when the caller may not see it."""
+def _counted(ctx: Context, viewer: Viewer, ref: ChannelRef, team_id: str, before: int) -> tuple[Channel, int]:
+    """The channel ``ref`` names and how many members it has, counted before any is read:
+    ``ChannelNotFound`` when the caller may not see who is in it (a private channel, a direct or group message
+    they are not in, as Mattermost's ``getChannelMembers`` would refuse them), ``TooManyMembers`` when with the
+    ``before`` members of the channels named earlier it would be more than :data:`MAX_CHANNEL_MEMBERS`."""
     channel = _channel(ctx, ref, team_id)
-    member_ids = patiently(lambda: ctx.api.channel_member_ids(channel.id, MAX_CHANNEL_MEMBERS + 1), sleep=ctx.sleep)
-    if channel.private and caller.id not in member_ids and MANAGE_SYSTEM not in caller.permissions:
+    if not viewer.may_read_members(channel):
         raise ChannelNotFound(ref)
-    if len(member_ids) > MAX_CHANNEL_MEMBERS:
-        raise TooManyMembers(ref, MAX_CHANNEL_MEMBERS)
-    return patiently(lambda: ctx.api.users_by_ids(member_ids), sleep=ctx.sleep)
+    members = patiently(lambda: ctx.api.channel_member_count(channel.id), sleep=ctx.sleep)
+    if before + members > MAX_CHANNEL_MEMBERS:
+        raise TooManyMembers(ref, MAX_CHANNEL_MEMBERS, members, before)
+    return channel, members
+
+
+def _members(ctx: Context, channel: Channel) -> list[User]:
+    """The users in the channel (at most :data:`MAX_CHANNEL_MEMBERS`, its count having been checked)."""
+    member_ids = patiently(lambda: ctx.api.channel_member_ids(channel.id, MAX_CHANNEL_MEMBERS), sleep=ctx.sleep)
+    return patiently(lambda: ctx.api.users_by_ids(member_ids), sleep=ctx.sleep) if member_ids else []
 
 
 def _channel(ctx: Context, ref: ChannelRef, team_id: str) -> Channel:

@@ -19,12 +19,14 @@ from bot.core.errors import (
     UpstreamMalformed,
     UpstreamRejected,
 )
-from bot.core.model import AccessToken, Channel, Session, User
+from bot.core.model import AccessToken, Channel, Session, TeamMembership, User
 from bot.mattermost.http import (
     HOOK_ENDPOINT,
     PooledClient,
     checked,
+    error_id,
     new_http_session,
+    retry_after_s,
 )
 from bot.ops.config import MattermostSettings
 
@@ -35,6 +37,15 @@ MAX_PER_PAGE = 200
 
 #: How long role definitions are trusted before they are fetched again.
 ROLE_CACHE_SECONDS = 60.0
+#: How long the server's privacy settings are trusted before they are read again.
+CONFIG_CACHE_SECONDS = 60.0
+
+
+def _confirmed(body: Any, what: str) -> None:
+    """Nothing, when ``body`` is Mattermost's ``{"status": "OK"}`` (``ReturnStatusOK``, the answer of every
+    revocation); otherwise ``UpstreamMalformed``: a 200 without it confirms nothing."""
+    if not (isinstance(body, dict) and body.get("status") == "OK"):
+        raise UpstreamMalformed(f"its answer to {what} was not the confirmation it sends")
 
 
 def _built(build: Callable[[], T], what: str) -> T:
@@ -43,24 +54,6 @@ def _built(build: Callable[[], T], what: str) -> T:
         return build()
     except (KeyError, TypeError, ValueError, AttributeError):
         raise UpstreamMalformed(f"{what} was not shaped as documented") from None
-
-
-def _retry_after_s(response: requests.Response | None) -> float | None:
-    """How long a rate-limited answer asks to wait: ``Retry-After``, else ``X-Ratelimit-Reset`` (seconds)."""
-    for header in ("Retry-After", "X-Ratelimit-Reset"):
-        try:
-            return max(0.0, float(response.headers[header])) if response is not None else None
-        except (KeyError, ValueError):
-            continue
-    return None
-
-
-def _error_id(response: requests.Response | None) -> str:
-    try:
-        body = response.json() if response is not None else {}
-    except ValueError:
-        return ""
-    return str(body.get("id", "")) if isinstance(body, dict) else ""
 
 
 class MattermostAPI:
@@ -86,6 +79,7 @@ class MattermostAPI:
         self._driver.client.token = settings.mattermost_token.get_secret_value()
         self._roles: TTLCache[str, frozenset[str]] = TTLCache(maxsize=256, ttl=ROLE_CACHE_SECONDS)
         self._roles_lock = threading.Lock()
+        self._config: TTLCache[str, dict[str, str]] = TTLCache(maxsize=1, ttl=CONFIG_CACHE_SECONDS)
         self._bot_user_id: str | None = None
 
     def _call(self, request: Callable[[], T]) -> T:
@@ -100,7 +94,7 @@ class MattermostAPI:
             status = exc.response.status_code if exc.response is not None else 0
             if status == 401:
                 raise BotTokenRejected() from None
-            raise UpstreamRejected(status, _error_id(exc.response), _retry_after_s(exc.response)) from None
+            raise UpstreamRejected(status, error_id(exc.response), retry_after_s(exc.response)) from None
         except ValueError:  # before RequestException: requests' JSONDecodeError is both
             raise UpstreamMalformed("the answer was not valid JSON") from None
         except requests.RequestException as exc:
@@ -179,6 +173,41 @@ class MattermostAPI:
             known.update(fetched)
         return known
 
+    def shows_email_addresses(self) -> bool:
+        """``PrivacySettings.ShowEmailAddress``, from ``GET /config/client?format=old`` (the map a logged-in
+        client gets, ``server/config/client.go`` ``GenerateClientConfig``), read again after
+        :data:`CONFIG_CACHE_SECONDS`. Anything but ``"true"`` reads as hidden."""
+        config = self._config.get("client")
+        if config is None:
+            body = self._get_json("/config/client?format=old")
+            if not isinstance(body, dict):
+                raise UpstreamMalformed("the client configuration was not shaped as documented")
+            config = self._config["client"] = {str(key): str(value) for key, value in body.items()}
+        return config.get("ShowEmailAddress") == "true"
+
+    def team_memberships(self, user_id: str) -> list[TeamMembership]:
+        """``GET /users/{user_id}/teams/members``: the user's active team memberships, with their team roles."""
+        body = self._get_json(f"/users/{quote(user_id, safe='')}/teams/members")
+        return _built(lambda: [TeamMembership.from_api(item) for item in body if not item.get("delete_at")],
+                      "the team memberships")
+
+    def channel_ids_of(self, user_id: str) -> frozenset[str]:
+        """``GET /users/{user_id}/channels``: the ids of every channel the user belongs to, in every team, direct
+        and group messages included. Mattermost streams this list, so a user with no channel at all, or an error
+        midway, gets an answer that is not JSON (``getChannelsForUser``); that counts as no channel, which can only
+        ever show the caller fewer people, never more."""
+        endpoint = f"/users/{quote(user_id, safe='')}/channels"
+        try:
+            body = self._get_json(endpoint)
+        except UpstreamMalformed:
+            return frozenset()  # never more visibility: an unreadable list counts as no channel in common
+        return _built(lambda: frozenset(str(channel["id"]) for channel in body), "the channel list")
+
+    def channel_member_count(self, channel_id: str) -> int:
+        """``GET /channels/{channel_id}/stats``: how many active users the channel has."""
+        body = self._get_json(f"/channels/{quote(channel_id, safe='')}/stats")
+        return _built(lambda: int(body["member_count"]), "the channel statistics")
+
     def sessions(self, user_id: str) -> list[Session]:
         """``GET /users/{user_id}/sessions``."""
         body = self._get_json(f"/users/{quote(user_id, safe='')}/sessions")
@@ -186,16 +215,20 @@ class MattermostAPI:
 
     def revoke_session(self, user_id: str, session_id: str) -> None:
         """``POST /users/{user_id}/sessions/revoke`` with ``{"session_id": ...}``."""
-        self._call(lambda: self._driver.users.revoke_user_session(quote(user_id, safe=""), {"session_id": session_id}))
+        body = self._call(lambda: self._driver.users.revoke_user_session(quote(user_id, safe=""),
+                                                                         {"session_id": session_id}))
+        _confirmed(body, "signing a session out")
 
     def revoke_all_sessions(self, user_id: str) -> None:
         """``POST /users/{user_id}/sessions/revoke/all``."""
-        self._call(lambda: self._driver.users.revoke_all_user_sessions(quote(user_id, safe="")))
+        _confirmed(self._call(lambda: self._driver.users.revoke_all_user_sessions(quote(user_id, safe=""))),
+                   "signing every session out")
 
     def revoke_everyones_sessions(self) -> None:
         """``POST /users/sessions/revoke/all``: every session of every user, the bot's own included (its token
         makes a new one on the next call); needs ``manage_system``."""
-        self._call(lambda: self._driver.client.post("/users/sessions/revoke/all"))
+        _confirmed(self._call(lambda: self._driver.client.post("/users/sessions/revoke/all")),
+                   "signing everyone out")
 
     def access_tokens(self, user_id: str, limit: int = 1000) -> list[AccessToken]:
         """``GET /users/{user_id}/tokens``, every page: the user's personal access tokens, never their values."""
@@ -204,11 +237,13 @@ class MattermostAPI:
 
     def revoke_access_token(self, token_id: str) -> None:
         """``POST /users/tokens/revoke``: the token is deleted, with its session."""
-        self._call(lambda: self._driver.client.post("/users/tokens/revoke", options={"token_id": token_id}))
+        _confirmed(self._call(lambda: self._driver.client.post("/users/tokens/revoke", options={"token_id": token_id})),
+                   "revoking a token")
 
     def disable_access_token(self, token_id: str) -> None:
         """``POST /users/tokens/disable``: the token stops working (and its session ends) until enabled again."""
-        self._call(lambda: self._driver.client.post("/users/tokens/disable", options={"token_id": token_id}))
+        _confirmed(self._call(lambda: self._driver.client.post("/users/tokens/disable", options={"token_id": token_id})),
+                   "disabling a token")
 
     def channel_by_name(self, team_id: str, name: str) -> Channel:
         """``GET /teams/{team_id}/channels/name/{channel_name}``."""

@@ -99,3 +99,22 @@ def checked(method: str, endpoint: str, send: Callable[[], requests.Response]) -
         error = _DRIVER_ERRORS.get(response.status_code, requests.HTTPError)
         raise error(f"{method} {endpoint}: HTTP {response.status_code}", response=response)
     return response
+
+
+def retry_after_s(response: requests.Response | None) -> float | None:
+    """How long a rate-limited answer asks to wait: ``Retry-After``, else ``X-Ratelimit-Reset`` (seconds)."""
+    for header in ("Retry-After", "X-Ratelimit-Reset"):
+        try:
+            return max(0.0, float(response.headers[header])) if response is not None else None
+        except (KeyError, ValueError):
+            continue
+    return None
+
+
+def error_id(response: requests.Response | None) -> str:
+    """The ``id`` of Mattermost's error body (``AppError``), or "" when there is none."""
+    try:
+        body = response.json() if response is not None else {}
+    except ValueError:
+        return ""
+    return str(body.get("id", "")) if isinstance(body, dict) else ""

@@ -54,8 +54,11 @@ def skip_reason(error: BotError) -> str:
             return "deactivated: no sessions"
         case ChannelNotFound():
             return "no such channel that you can see in this team"
+        case TooManyMembers(limit=limit, members=members, before=before) if before:
+            return (f"{members:,} members, and with the channels named before it that is more than the {limit:,} "
+                    "one command signs out: name fewer channels, or users")
         case TooManyMembers(limit=limit):
-            return f"more than {limit} members: name smaller channels or users"
+            return f"more than {limit:,} members: name smaller channels or users"
     return mattermost_trouble(error)
 
 

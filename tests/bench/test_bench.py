@@ -75,7 +75,7 @@ def test_the_bulk_case_signs_out_every_user_with_one_session_list_and_one_revoca
     assert preview["result"].startswith(f"**This will sign {BULK_USERS} users out of {bulk['sessions']} sessions**")
     assert confirmed["result"].startswith(f"✅ Signed {BULK_USERS} users out of {bulk['sessions']} sessions.")
     pages = -(-BULK_USERS // 200)  # of channel members, and batches of users by id
-    lookups = 1 + pages + pages + 3  # the channel, its members, the users, the caller, roles, the bot's id
+    lookups = 2 + pages + pages + 3  # the channel and its member count, its members, the users, the caller, roles, the bot's id
     assert preview["upstream_calls"] <= bulk["users"] + lookups
     notices = 2 * bulk["users"]  # a direct channel and a post per user signed out
     assert confirmed["upstream_calls"] <= 2 * bulk["users"] + lookups + notices

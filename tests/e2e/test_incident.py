@@ -68,7 +68,8 @@ def test_a_caller_without_edit_other_users_is_refused_before_anything_is_looked_
     assert not any("/channels/" in path or "/users/username/" in path for path in looked_up)
 
 
-def test_a_private_channel_the_caller_is_not_in_reads_as_missing(slash, world):
+def test_a_private_channel_the_caller_is_not_in_and_may_not_read_reads_as_missing(slash, world):
+    world.revoke_permission("system_user_manager", "read_channel")  # the seed's user manager has it (ancillary)
     world.add_channel("secret-ops", members=("alice",), private=True)
     text = slash("usermanager", "revoke-all ~secret-ops @bob").visible_text
     assert "- `~secret-ops`: no such channel that you can see in this team" in text
