@@ -1,8 +1,10 @@
 """``list --stale [30d]``: which members of the caller's team have sessions nobody has used for a while.
 
 The cost is bounded: at most :data:`MAX_MEMBERS` members are read (pages of 200, by username) and
-their session lists fetched :data:`bot.features.stepwise.CONCURRENCY` at a time. Members whose sessions the caller
-may not list (Mattermost's own rule, :func:`bot.core.permissions.refusal_for`) are counted, never read.
+their session lists fetched :data:`bot.features.stepwise.CONCURRENCY` at a time. Only members the caller may see
+are considered (``bot.features.visibility``: everyone, unless the caller's view of users is restricted). Members
+whose sessions the caller may not list (Mattermost's own rule, :func:`bot.core.permissions.refusal_for`) are
+counted, never read.
 """
 from __future__ import annotations
 
@@ -27,7 +29,8 @@ def find_stale(ctx: Context, caller: Caller, team_id: str, inactive: Duration, n
     most stale sessions first."""
     members = patiently(lambda: ctx.api.team_users(team_id, MAX_MEMBERS + 1), sleep=ctx.sleep)
     more = len(members) > MAX_MEMBERS
-    members = [m for m in members[:MAX_MEMBERS] if not m.deactivated]
+    members = ctx.access.viewer(caller).among([m for m in members[:MAX_MEMBERS] if not m.deactivated], team_id,
+                                              MAX_MEMBERS)
     allowed = [m for m in members if refusal_for(caller, m, Action.LIST, None) is None]
     wanted = SessionFilter(inactive=inactive)
 

@@ -49,6 +49,18 @@ class Viewer:
             return True
         return bool(restrictions.channels) and sees(restrictions, (), self._channels_of(user.id))
 
+    def among(self, users: list[User], team_id: str, limit: int) -> list[User]:
+        """Those of ``users`` (members of ``team_id``) the caller may see, as ``GET /users?in_team=`` would list
+        them for the caller (``GetViewUsersRestrictions`` applied): all of them when the caller sees everyone or
+        their roles in that team grant ``view_members``; otherwise those sharing a channel with the caller (each
+        channel's first ``limit`` members read)."""
+        if sees_everyone(self.caller) or team_id in self._restrictions.teams:
+            return users
+        near: set[str] = {self.caller.id}
+        for channel_id in sorted(self._my_channels):
+            near.update(patiently(lambda: self._api.channel_member_ids(channel_id, limit), sleep=self._sleep))
+        return [user for user in users if user.id in near]
+
     def may_read_members(self, channel: Channel) -> bool:
         """Whether Mattermost would show this caller who is in ``channel``."""
         if READ_CHANNEL in self.caller.permissions:

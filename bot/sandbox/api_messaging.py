@@ -21,6 +21,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
+from .exchanges import DEPARTURE_HEADER
 from .flask_io import (
     decode_body,
     json_response,
@@ -170,9 +171,10 @@ def add_messaging_routes(app: Flask, world: World, is_admin: Callable[[], bool])
         channels = world.channels_of_user(user_id)
         if channels:
             body = b",".join(go_json(channel, newline=True) for channel in channels) + b"]"
-        else:
-            body = go_json(AppError("app.channel.get_channels.not_found.app_error", 404).body(g.request_id))
-        return Response(b"[" + body, status=200, content_type=JSON_CONTENT_TYPE)
+            return Response(b"[" + body, status=200, content_type=JSON_CONTENT_TYPE)
+        body = go_json(AppError("app.channel.get_channels.not_found.app_error", 404).body(g.request_id))
+        return Response(b"[" + body, status=200, content_type=JSON_CONTENT_TYPE,
+                        headers={DEPARTURE_HEADER: "getChannelsForUser streams an error after '[' for a user with no channel"})
 
     @app.post(api + "/posts")
     def create_post() -> Response:

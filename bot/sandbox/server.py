@@ -20,7 +20,7 @@ from werkzeug.serving import WSGIRequestHandler
 
 from .api import WORLD_KEY, create_api
 from .background import BackgroundServer
-from .exchanges import Exchange
+from .exchanges import DEPARTURE_HEADER, Exchange
 from .faults import FaultRule
 from .inprocess import DROPPED_KEY, HEADERS_KEY, SLEEP_KEY, InProcessServer, call_wsgi
 from .wire import (
@@ -134,6 +134,8 @@ class Transport:
             headers.append(("Content-Length", str(len(body))))
         else:
             status_line, headers, body = call_wsgi(self.app, environ)
+            notes += [value for name, value in headers if name == DEPARTURE_HEADER]
+            headers = [(name, value) for name, value in headers if name != DEPARTURE_HEADER]
         world.record(Exchange(method, path, query, request_headers, request_body,
                                    int(status_line.split(" ", 1)[0]), dict(headers), body, tuple(notes)))
         start_response(status_line, headers)
