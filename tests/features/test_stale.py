@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from bot.core.filters import Duration
 from bot.core.permissions import EDIT_OTHER_USERS, MANAGE_SYSTEM, Caller
+from bot.core.visibility import VIEW_MEMBERS
 from bot.features import stale
 from bot.features.context import Context
 from tests.support.settings import BOT_SECRET
@@ -11,7 +12,8 @@ DAY_MS = 86_400_000
 
 
 def caller(*permissions: str) -> Caller:
-    return Caller("c" * 26, "manager", "manager@example.com", frozenset(permissions))
+    """A caller with ``permissions`` on top of ``view_members``, which every ``system_user`` holds by default."""
+    return Caller("c" * 26, "manager", "manager@example.com", frozenset({VIEW_MEMBERS, *permissions}))
 
 
 def make_stale(world, username: str, days: int) -> dict:
