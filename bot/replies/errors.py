@@ -27,7 +27,7 @@ from bot.core.errors import (
     UpstreamRejected,
     UserNotFound,
 )
-from bot.core.model import by_recent_activity, shown_ids
+from bot.core.model import SHOWN_ID_LENGTH, by_recent_activity, is_id, shown_ids
 from bot.core.permissions import Refusal
 from bot.replies.markdown import code, inert
 from bot.replies.words import MAX_LISTED, at_name, command_code, describe, typed_name
@@ -127,8 +127,12 @@ def error_message(error: BotError) -> str:
                 f"them out everywhere when the account was deactivated. {_NOTHING_CHANGED}"
             )
         case SessionNotFound(prefix=prefix, target=target):
+            whose = "yours" if target is None else at_name(target.username)
+            if is_id(prefix):  # a whole id, as a button carries it: shown as the list showed it
+                return (f"No session of {whose} has the ID {code(prefix[:SHOWN_ID_LENGTH] + '…')}: it may have been "
+                        f"signed out already. See the IDs with {command_code('list', target)}. {_NOTHING_CHANGED}")
             return (
-                f"No session of {'yours' if target is None else at_name(target.username)} has an ID starting with "
+                f"No session of {whose} has an ID starting with "
                 f"{code(prefix)}. See the IDs with {command_code('list', target)}. {_NOTHING_CHANGED}"
             )
         case AmbiguousSession(prefix=prefix, matches=matches):

@@ -435,7 +435,9 @@ def test_a_session_signed_out_elsewhere_after_the_list_is_not_found_when_clicked
     world.revoke_session(gone["id"])
     others = session_ids(world, "alice")
     click = click_button(world, shown.post_id, first["id"], "alice")
-    assert click.error is None and "No session of yours has an ID starting with" in click.ephemeral_text
+    assert click.error is None and "No session of yours has the ID" in click.ephemeral_text
+    assert f"`{gone['id'][:8]}…`: it may have been signed out already" in click.ephemeral_text
+    assert gone["id"] not in click.ephemeral_text  # the button carries the whole id; the list showed 8 characters
     assert session_ids(world, "alice") == others and not world.calls("POST", r"/revoke$")
     [record] = audit_records(caplog)
     assert (record["result"], record["reason"], record["session_ids"]) == ("failed", "SessionNotFound", [])
