@@ -214,3 +214,53 @@ def test_gunicorn_refusing_to_start_leaves_no_metrics_directory_it_made_and_keep
     result = subprocess.run(procfile_command(), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode != 0 and "MATTERMOST_URL: is required but not set" in result.stdout + result.stderr
     assert list(tmp.iterdir()) == [] and own.is_dir()
+
+
+def test_a_master_started_by_sigusr2_after_a_sighup_makes_and_removes_its_own_metrics_directory(
+        world, mattermost, tmp_path):
+    """After a SIGHUP, a SIGUSR2 master inherits the variables (gunicorn hands it the environment as it was at
+    the last reading of its configuration): it must not share, clear or outlive its parent's directory."""
+    tmp, pidfile, log = tmp_path / "tmp", tmp_path / "gunicorn.pid", tmp_path / "gunicorn.log"
+    tmp.mkdir()
+    port = free_port()
+    env = environment(
+        PORT=str(port), MATTERMOST_URL=mattermost.url, MATTERMOST_TOKEN=world.bot_token, TMPDIR=str(tmp),
+        SLASH_COMMAND_TOKENS=COMMAND_TOKEN, BOT_SECRET=BOT_SECRET, MATTERMOST_TIMEOUT_S="2",
+        GUNICORN_CMD_ARGS=f"--pid {pidfile}",
+    )
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as output:
+        process = subprocess.Popen(procfile_command(), cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_until_serving(process, url)
+        [first] = metrics_dirs(tmp)
+        process.send_signal(signal.SIGHUP)
+        time.sleep(2)
+        process.send_signal(signal.SIGUSR2)  # a new master, its own workers, on the same socket
+        deadline = time.monotonic() + 20
+        while not (Path(f"{pidfile}.2").exists() and len(metrics_dirs(tmp)) == 2):
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        new_pid = int(Path(f"{pidfile}.2").read_text())
+        [second] = metrics_dirs(tmp) - {first}
+        process.send_signal(signal.SIGTERM)  # the old master goes; the new one serves on
+        assert process.wait(timeout=30) == 0
+        assert metrics_dirs(tmp) == {second}
+        assert run_slash_command(world, url + "/slash/sessions", COMMAND_TOKEN, "alice", "list").status == 200
+        assert list((tmp / second).glob("*.db"))
+        os.kill(new_pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while metrics_dirs(tmp):
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for file in (Path(f"{pidfile}.2"), pidfile):  # the new master, however far the test got
+            if file.exists() and (pid := int(file.read_text() or 0)) not in (0, process.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+    assert list(tmp.iterdir()) == []
