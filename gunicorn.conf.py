@@ -6,14 +6,46 @@ commands with little memory; one process per core keeps both cores busy for the 
 CPU work (parsing, rendering). Each process keeps one keep-alive connection pool to Mattermost.
 Override with WEB_CONCURRENCY (processes) and GUNICORN_THREADS (threads per process).
 """
+import atexit
 import multiprocessing
 import os
+import shutil
 import tempfile
 
-# Metrics from every worker are added up (prometheus_client's multi-process mode). The variable must be
-# set before prometheus_client is first imported, which happens when the workers load the app.
-if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sessions-bot-metrics-")
+MULTIPROC_DIR = "PROMETHEUS_MULTIPROC_DIR"
+#: The pid of the gunicorn master that made ``PROMETHEUS_MULTIPROC_DIR`` (unset: the operator chose the directory).
+MULTIPROC_DIR_MADE_BY = "SESSIONS_BOT_METRICS_DIR_MADE_BY"
+
+
+def _remove_when_this_process_exits(path, maker):
+    """Remove the directory at the exit of the process that made it; the workers, forked from it, inherit this
+    exit hook and must leave the directory alone (their siblings still write to it)."""
+
+    def remove():
+        if os.getpid() == maker:
+            shutil.rmtree(path, ignore_errors=True)
+
+    atexit.register(remove)
+
+
+def _multiproc_dir():
+    """Metrics from every worker are added up (prometheus_client's multi-process mode), in a directory named by
+    the variable, which must be set before prometheus_client is first imported (when the workers load the app).
+
+    The operator's own directory is used as it is and never removed. Otherwise this master makes one in the
+    temp folder and removes it when it exits, however it exits (stopped, or refusing to start): gunicorn's
+    ``on_exit`` runs only after a successful start. This file is read again on ``SIGHUP`` (same process: the
+    directory stays) and by a master started by ``SIGUSR2`` (another process: it makes its own, rather than
+    clearing the files its parent's workers still write)."""
+    made_by = os.environ.get(MULTIPROC_DIR_MADE_BY)
+    if os.environ.get(MULTIPROC_DIR) and made_by in (None, str(os.getpid())):
+        return
+    path = tempfile.mkdtemp(prefix="sessions-bot-metrics-")
+    os.environ[MULTIPROC_DIR], os.environ[MULTIPROC_DIR_MADE_BY] = path, str(os.getpid())
+    _remove_when_this_process_exits(path, os.getpid())
+
+
+_multiproc_dir()
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8080')}"
 worker_class = "gthread"

@@ -21,9 +21,12 @@ class BotError(Exception):
 
 @dataclass
 class MattermostUnreachable(BotError):
-    """Mattermost did not answer (connection refused, reset, DNS, or the timeout passed)."""
+    """Mattermost did not answer (connection refused, reset, DNS, or the timeout passed). ``detail`` is shown to
+    the user, so it is a plain phrase ("the connection failed"), never an endpoint or an id; ``cause`` is the
+    technical name of what happened, for the log only."""
 
     detail: str
+    cause: str = ""
 
 
 @dataclass
@@ -43,7 +46,9 @@ class BotLacksPermission(BotError):
 
 @dataclass
 class UpstreamRejected(BotError):
-    """Mattermost answered an error status that the bot had no specific explanation for."""
+    """Mattermost answered an error status that the bot had no specific explanation for (a 429: its rate
+    limiter). ``error_id`` is the error's ``id`` as Mattermost sent it, shown only when it looks like one of
+    Mattermost's error ids."""
 
     status: int
     error_id: str
@@ -52,7 +57,8 @@ class UpstreamRejected(BotError):
 
 @dataclass
 class UpstreamMalformed(BotError):
-    """Mattermost answered 2xx with a body that is not what its API describes."""
+    """Mattermost answered 2xx with a body that is not what its API describes. ``detail`` says which call and
+    how, for the log only: it may name an endpoint and the ids in it, so it is never shown to the user."""
 
     detail: str
 

@@ -78,7 +78,8 @@ class SessionFilter:
     """Which sessions a command is about; the empty filter (the default) is every session.
 
     ``older_than``: signed in more than this long ago. ``inactive``: no activity for more than this long.
-    A session whose time is unknown (0) counts as infinitely old.
+    A session whose time is not set (0) or unknown (None: one Mattermost could never send) counts as infinitely
+    old.
     """
 
     platforms: frozenset[Platform] = frozenset()
@@ -94,9 +95,9 @@ class SessionFilter:
         """True when ``session`` passes every criterion of the filter at ``now_ms``."""
         if self.platforms and not any(session.kind in p.kinds for p in self.platforms):
             return False
-        if self.older_than is not None and now_ms - session.created_ms <= self.older_than.ms:
+        if self.older_than is not None and now_ms - (session.created_ms or 0) <= self.older_than.ms:
             return False
-        return self.inactive is None or now_ms - session.last_activity_ms > self.inactive.ms
+        return self.inactive is None or now_ms - (session.last_activity_ms or 0) > self.inactive.ms
 
     def select(self, sessions: Iterable[Session], now_ms: int) -> Selection:
         """The sessions the filter picks at ``now_ms`` (in the given order), and how many it leaves out."""

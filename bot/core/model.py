@@ -7,6 +7,7 @@ leak into a reply by accident.
 from __future__ import annotations
 
 import enum
+import math
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
@@ -16,6 +17,22 @@ _ID = re.compile(r"[A-Za-z0-9]{26}")
 #: Shortest prefix ``revoke`` accepts, and the shortest id the bot ever shows.
 MIN_PREFIX = 6
 SHOWN_ID_LENGTH = 8
+
+
+#: The last instant a timestamp may name: the end of the year 9999, the last that can be written as a date.
+LATEST_MS = 253_402_300_799_999
+
+
+def _instant(value: object) -> int | None:
+    """A time in milliseconds as Mattermost sends it: absent, null or 0 is 0 (not set); a time Mattermost could
+    never send (negative, past :data:`LATEST_MS`, not finite) is None, *unknown*. A value that is no number at
+    all raises (``ValueError``/``TypeError``: the answer was not shaped as documented)."""
+    if not value:
+        return 0
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    ms = int(value)  # type: ignore[call-overload]
+    return ms if 0 < ms <= LATEST_MS else None
 
 
 def is_id(value: object) -> bool:
@@ -65,13 +82,17 @@ class User:
 
 @dataclass(frozen=True)
 class Session:
-    """One login session of a user, without its token or any secret prop."""
+    """One login session of a user, without its token or any secret prop.
+
+    Its times are milliseconds since the epoch; 0 when Mattermost sent none, None when it sent one it could
+    never send (negative, or past the year 9999): shown as "unknown", never a crash.
+    """
 
     id: str
     user_id: str
-    created_ms: int
-    last_activity_ms: int
-    expires_ms: int
+    created_ms: int | None
+    last_activity_ms: int | None
+    expires_ms: int | None
     kind: DeviceKind
     platform: str
     os: str
@@ -87,9 +108,9 @@ class Session:
         return cls(
             id=str(data["id"]),
             user_id=str(data.get("user_id", "")),
-            created_ms=int(data.get("create_at") or 0),
-            last_activity_ms=int(data.get("last_activity_at") or 0),
-            expires_ms=int(data.get("expires_at") or 0),
+            created_ms=_instant(data.get("create_at")),
+            last_activity_ms=_instant(data.get("last_activity_at")),
+            expires_ms=_instant(data.get("expires_at")),
             kind=_kind(props, device_id, bool(data.get("is_oauth"))),
             platform=str(props.get("platform", "")),
             os=str(props.get("os", "")),
@@ -104,8 +125,9 @@ class Session:
         return self.kind in (DeviceKind.ACCESS_TOKEN, DeviceKind.BOT_TOKEN)
 
     def is_expired(self, now_ms: int) -> bool:
-        """True when the session's expiry has passed (Mattermost may still list it until cleanup)."""
-        return 0 < self.expires_ms <= now_ms
+        """True when the session's expiry has passed (Mattermost may still list it until cleanup); an unknown
+        expiry has not."""
+        return self.expires_ms is not None and 0 < self.expires_ms <= now_ms
 
 
 @dataclass(frozen=True)
@@ -181,8 +203,9 @@ def _mobile_system(device_id: str, os_name: str) -> str:
 
 
 def by_recent_activity(sessions: Iterable[Session]) -> list[Session]:
-    """Sessions sorted most recently active first (ties broken by id, so output is stable)."""
-    return sorted(sessions, key=lambda s: (-s.last_activity_ms, s.id))
+    """Sessions sorted most recently active first, those never or at an unknown time last (ties broken by id, so
+    output is stable)."""
+    return sorted(sessions, key=lambda s: (-(s.last_activity_ms or 0), s.id))
 
 
 def matching(sessions: Iterable[Session], prefix: str) -> list[Session]:

@@ -35,11 +35,12 @@ def active(tokens: Iterable[AccessToken]) -> tuple[AccessToken, ...]:
 
 def last_used(tokens: Iterable[AccessToken], sessions: Iterable[Session]) -> dict[str, int]:
     """When each token was last used, as far as the owner's sessions tell: the last activity of the session
-    its use opened (Mattermost records no other time; a token without a session is missing here)."""
+    its use opened (Mattermost records no other time; a token without a session, or whose session's time is
+    unknown, is missing here)."""
     wanted = {token.id for token in tokens}
     used: dict[str, int] = {}
     for session in sessions:
-        if session.access_token_id in wanted:
+        if session.access_token_id in wanted and session.last_activity_ms is not None:
             used[session.access_token_id] = max(used.get(session.access_token_id, 0), session.last_activity_ms)
     return used
 

@@ -98,7 +98,7 @@ class MattermostAPI:
         except ValueError:  # before RequestException: requests' JSONDecodeError is both
             raise UpstreamMalformed("the answer was not valid JSON") from None
         except requests.RequestException as exc:
-            raise MattermostUnreachable(type(exc).__name__) from None
+            raise MattermostUnreachable("its answer broke off or could not be read", type(exc).__name__) from None
 
     def _get_json(self, endpoint: str) -> Any:
         body = self._call(lambda: self._driver.client.get(endpoint))

@@ -13,7 +13,8 @@ Several gunicorn workers: prometheus_client's multiprocess mode. When ``PROMETHE
 is set **before prometheus_client is first imported**, each process writes its values to files in
 that directory and ``/metrics`` (served by any worker) adds up all of them; gunicorn's ``child_exit``
 hook calls :func:`mark_worker_dead`, and the directory is emptied at start-up
-(:func:`clear_multiprocess_dir`). Without the variable the default in-process registry is used
+(:func:`clear_multiprocess_dir`). When the operator names none, ``gunicorn.conf.py`` makes one in the temp folder
+and removes it when the master exits. Without the variable the default in-process registry is used
 (the development server, tests, a single process).
 """
 from __future__ import annotations

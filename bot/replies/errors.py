@@ -3,6 +3,9 @@ nothing, the rate limit, a bug in the bot; and the interim "still working".
 """
 from __future__ import annotations
 
+import math
+import re
+
 from bot.core.commands import ChannelRef
 from bot.core.errors import (
     AmbiguousSession,
@@ -24,7 +27,7 @@ from bot.core.errors import (
     UpstreamRejected,
     UserNotFound,
 )
-from bot.core.model import by_recent_activity
+from bot.core.model import SHOWN_ID_LENGTH, by_recent_activity, is_id, shown_ids
 from bot.core.permissions import Refusal
 from bot.replies.markdown import code, inert
 from bot.replies.words import MAX_LISTED, at_name, command_code, describe, typed_name
@@ -127,13 +130,18 @@ def error_message(error: BotError) -> str:
                 f"them out everywhere when the account was deactivated. {_NOTHING_CHANGED}"
             )
         case SessionNotFound(prefix=prefix, target=target):
+            whose = "yours" if target is None else at_name(target.username)
+            if is_id(prefix):  # a whole id, as a button carries it: shown as the list showed it
+                return (f"No session of {whose} has the ID {code(prefix[:SHOWN_ID_LENGTH] + '…')}: it may have been "
+                        f"signed out already. See the IDs with {command_code('list', target)}. {_NOTHING_CHANGED}")
             return (
-                f"No session of {'yours' if target is None else at_name(target.username)} has an ID starting with "
+                f"No session of {whose} has an ID starting with "
                 f"{code(prefix)}. See the IDs with {command_code('list', target)}. {_NOTHING_CHANGED}"
             )
         case AmbiguousSession(prefix=prefix, matches=matches):
+            ids = shown_ids(matches)  # each just long enough to tell it from the others, like in a list
             lines = [f"{code(prefix)} matches {len(matches)} sessions, so nothing was signed out:"]
-            lines += [f"- `{s.id}`: {describe(s)}" for s in by_recent_activity(matches)[:MAX_LISTED]]
+            lines += [f"- `{ids[s.id]}`: {describe(s)}" for s in by_recent_activity(matches)[:MAX_LISTED]]
             lines.append("Type more characters of the ID to pick one.")
             return "\n".join(lines)
         case SessionAlreadyGone(session=session):
@@ -189,12 +197,31 @@ def mattermost_trouble(error: BotError) -> str:
                 "permission (it needs edit_other_users, and manage_system for system admins). Please tell your "
                 "Mattermost admin."
             )
+        case UpstreamRejected(status=429, retry_after_s=wait_s):
+            return f"Mattermost is busy; try again {_after(wait_s)}."
         case UpstreamRejected(status=status, error_id=error_id):
-            detail = f"HTTP {status}" + (f", {code(error_id, 80)}" if error_id else "")
+            detail = f"HTTP {status}" + (f", {code(error_id, 80)}" if _ERROR_ID.fullmatch(error_id) else "")
             return f"Mattermost answered with an unexpected error ({detail})."
-        case UpstreamMalformed(detail=detail):
-            return f"Mattermost's answer was not what the sessions bot expected ({inert(detail, 200)})."
+        case UpstreamMalformed():  # its detail names the call, for the log: never shown
+            return "Mattermost's answer was not what the sessions bot expected."
     return "Something went wrong in the sessions bot."
+
+
+#: What Mattermost's error ids look like (``AppError.Id``, e.g. ``app.session.get_sessions.app_error``): dotted
+#: words, never a path or an id; anything else in an error's ``id`` is not shown.
+_ERROR_ID = re.compile(r"[a-z0-9_]{1,40}(\.[a-z0-9_]{1,40}){1,8}")
+
+
+def _after(wait_s: float | None) -> str:
+    """When to try again, from the wait a 429 asked for (``Retry-After``); a sensible wording without one."""
+    if wait_s is None or not math.isfinite(wait_s):
+        return "in a few seconds"
+    if wait_s > 3600:
+        return "later"
+    if wait_s > 90:
+        return f"in {math.ceil(wait_s / 60)} minutes"
+    seconds = max(1, math.ceil(wait_s))
+    return f"in {seconds} second{'' if seconds == 1 else 's'}"
 
 
 def slow_down(retry_after_s: int, limit: str) -> str:

@@ -42,15 +42,23 @@ TOKEN_NOTE = (
 )
 
 
+#: How a time Mattermost could never have sent (``None`` in ``bot.core.model``) reads.
+UNKNOWN = "unknown"
+
+
 def as_datetime(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=timezone.utc)
 
 
-def ago(ms: int, now_ms: int) -> str:
+def ago(ms: int | None, now_ms: int) -> str:
+    if ms is None:
+        return UNKNOWN
     return humanize.naturaltime(as_datetime(ms), when=as_datetime(now_ms)) if ms else "never"
 
 
 def expiry(session: Session, now_ms: int) -> str:
+    if session.expires_ms is None:
+        return UNKNOWN
     if not session.expires_ms or session.expires_ms - now_ms > NEVER_MS:
         return "never"
     if session.is_expired(now_ms):
@@ -139,6 +147,8 @@ def options_text(wanted: SessionFilter, *more: str) -> str:
 
 
 def signed_in(session: Session) -> str:
+    if session.created_ms is None:
+        return UNKNOWN
     return as_datetime(session.created_ms).strftime("%Y-%m-%d") if session.created_ms else "–"
 
 

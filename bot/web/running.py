@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 
 from bot.core.commands import Command
+from bot.core.errors import MattermostUnreachable, UpstreamMalformed, UpstreamRejected
 from bot.core.invocation import Invocation
+from bot.core.outcomes import Failed, View
 from bot.features import dispatch
 from bot.features.bulk import ProgressReport
 from bot.ops import metrics
@@ -26,8 +28,16 @@ def run_command(invocation: Invocation, command: Command, report: ProgressReport
     metrics.record_command(outcome.action, outcome.result)
     if outcome.result == "refused":
         metrics.record_refusal(outcome.reason)
-    log.info("command=%s caller=%s ok=%s", type(command).__name__, invocation.caller_id, outcome.ok)
+    log.info("command=%s caller=%s ok=%s%s", type(command).__name__, invocation.caller_id, outcome.ok,
+             _trouble(outcome.shown))
     return render(outcome.shown, outcome.now_ms, buttons=bool(bot.action_url))
+
+
+def _trouble(shown: View) -> str:
+    """For the log: what Mattermost did wrong, in the detail the reply leaves out (the call, the status)."""
+    if isinstance(shown, Failed) and isinstance(shown.error, (MattermostUnreachable, UpstreamRejected, UpstreamMalformed)):
+        return f" error={shown.error!r}"
+    return ""
 
 
 def answered(invocation: Invocation, command: Command, report: ProgressReport | None = None) -> Reply:

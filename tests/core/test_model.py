@@ -1,4 +1,6 @@
 """Building users and sessions from Mattermost's JSON, and choosing sessions by id prefix."""
+import pytest
+
 from bot.core.model import (
     AccessToken,
     Channel,
@@ -104,3 +106,26 @@ def test_a_token_session_remembers_which_token_it_belongs_to():
 def test_a_channel_knows_whether_it_is_private():
     assert Channel.from_api({"id": "c" * 26, "name": "incident", "team_id": "t" * 26, "type": "P"}).private
     assert not Channel.from_api({"id": "c" * 26, "name": "town-square", "team_id": "t" * 26, "type": "O"}).private
+
+
+@pytest.mark.parametrize("ms", [-1, -(10**16), 10**16, 2**63 - 1, 10**30, float("inf"), float("-inf"), float("nan"), 1e30])
+def test_a_time_mattermost_could_never_send_is_unknown_and_never_expired(ms):
+    session = Session.from_api(session_json(create_at=ms, last_activity_at=ms, expires_at=ms))
+    assert (session.created_ms, session.last_activity_ms, session.expires_ms) == (None, None, None)
+    assert not session.is_expired(NOW_MS)
+
+
+@pytest.mark.parametrize("ms", [None, 0])
+def test_a_time_not_sent_is_zero_as_before(ms):
+    session = Session.from_api(session_json(create_at=ms, last_activity_at=ms, expires_at=ms))
+    assert (session.created_ms, session.last_activity_ms, session.expires_ms) == (0, 0, 0)
+
+
+def test_a_time_that_is_no_number_at_all_is_not_shaped_as_documented():
+    with pytest.raises(ValueError):
+        Session.from_api(session_json(create_at="yesterday"))
+
+
+def test_sessions_of_unknown_activity_sort_after_every_known_one():
+    known, unknown = Session.from_api(session_json(last_activity_at=1)), Session.from_api(session_json(last_activity_at=-5))
+    assert by_recent_activity([unknown, known]) == [known, unknown]

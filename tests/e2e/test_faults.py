@@ -63,8 +63,8 @@ FAULTS = {
     "connection reset": Fault(lambda w, m, p: w.faults.add(p, method=m, drop_connection=True, times=1),
                               "couldn't reach Mattermost: the connection failed", "MattermostUnreachable"),
     "HTTP 500": Fault(lambda w, m, p: w.faults.add(p, method=m, status=500, times=1), "HTTP 500", "UpstreamRejected"),
-    "HTTP 429": Fault(lambda w, m, p: w.faults.rate_limit(p, times=1, method=m, retry_after_s=1), "HTTP 429",
-                      "UpstreamRejected", rate_limit=True),
+    "HTTP 429": Fault(lambda w, m, p: w.faults.rate_limit(p, times=1, method=m, retry_after_s=1),
+                      "Mattermost is busy; try again in 1 second.", "UpstreamRejected", rate_limit=True),
     "not JSON": Fault(lambda w, m, p: w.faults.add(p, method=m, status=200, body=b"{not json", times=1),
                       "not what the sessions bot expected", "UpstreamMalformed"),
     "wrong shape": Fault(lambda w, m, p: w.faults.add(p, method=m, status=200, body=b'{"surprise": [1, 2]}', times=1),
@@ -328,7 +328,8 @@ def test_a_429_on_a_single_revocation_is_reported_and_sending_it_again_works(wor
     target = _first_session(world, "alice")
     world.faults.rate_limit(_sessions_path("alice", "/revoke")(world), times=1, retry_after_s=1)
     text = type_(world, bot, "alice", f"revoke {target[:8]}").visible_text
-    assert "HTTP 429" in text and "✅" not in text and target in session_ids(world, "alice")
+    assert "Mattermost is busy; try again in 1 second." in text and "✅" not in text
+    assert target in session_ids(world, "alice")
     assert type_(world, bot, "alice", f"revoke {target[:8]}").visible_text.startswith("✅ Signed out of")
     assert [r["result"] for r in audit_records(caplog)] == ["failed", "ok"]
 
@@ -338,7 +339,8 @@ def test_a_bulk_target_the_rate_limiter_never_lets_through_fails_alone(world, bo
     monkeypatch.setattr("bot.features.stepwise.RATE_LIMIT_ATTEMPTS", 2)  # the bot runs in this process
     world.faults.rate_limit(_sessions_path("bob", "/revoke/all")(world), times=None, retry_after_s=1)
     text = type_(world, bot, "usermanager", "revoke-all @alice @bob --yes").visible_text
-    assert text.startswith("✅ Signed 1 user out of") and "**⚠️ Failed for 1 user**" in text and "HTTP 429" in text
+    assert text.startswith("✅ Signed 1 user out of") and "**⚠️ Failed for 1 user**" in text
+    assert "- @bob: Mattermost is busy; try again in 1 second." in text
     assert session_ids(world, "alice") == set() and len(session_ids(world, "bob")) == 2
     assert len(world.calls("POST", r"/users/.*/revoke/all$")) == 3  # alice once, bob twice
     by_target = {r["target_username"]: (r["result"], r["reason"]) for r in audit_records(caplog)}
@@ -440,7 +442,9 @@ def test_a_session_signed_out_elsewhere_after_the_list_is_not_found_when_clicked
     world.revoke_session(gone["id"])
     others = session_ids(world, "alice")
     click = click_button(world, shown.post_id, first["id"], "alice")
-    assert click.error is None and "No session of yours has an ID starting with" in click.ephemeral_text
+    assert click.error is None and "No session of yours has the ID" in click.ephemeral_text
+    assert f"`{gone['id'][:8]}…`: it may have been signed out already" in click.ephemeral_text
+    assert gone["id"] not in click.ephemeral_text  # the button carries the whole id; the list showed 8 characters
     assert session_ids(world, "alice") == others and not world.calls("POST", r"/revoke$")
     [record] = audit_records(caplog)
     assert (record["result"], record["reason"], record["session_ids"]) == ("failed", "SessionNotFound", [])

@@ -144,8 +144,12 @@ def test_ambiguous_prefix_revokes_nothing_and_lists_the_matches(slash, world):
     a = world.add_session(alice, id="abcdef" + "1" * 20)
     b = world.add_session(alice, id="abcdef" + "2" * 20)
     text = slash("alice", "revoke abcdef").visible_text
-    assert "matches 2 sessions, so nothing was signed out" in text and a["id"] in text and b["id"] in text
+    assert "matches 2 sessions, so nothing was signed out" in text
+    assert "`abcdef11`" in text and "`abcdef22`" in text  # each as a list shows it, never the whole id
+    assert a["id"] not in text and b["id"] not in text
     assert {a["id"], b["id"]} <= session_ids(world, "alice") and revocations(world) == []
+    assert slash("alice", "revoke abcdef22").visible_text.startswith("✅ Signed out of")  # and that is enough
+    assert a["id"] in session_ids(world, "alice") and b["id"] not in session_ids(world, "alice")
 
 
 def test_unknown_prefix_says_how_to_find_ids(slash, world):

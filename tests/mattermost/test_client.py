@@ -57,6 +57,13 @@ class Recorder(BaseHTTPRequestHandler):
             self._answer(401, {"id": "api.context.session_expired.app_error", "status_code": 401})
         elif self.path.endswith("notjson"):
             self._answer(200, b"<html>proxy error</html>", "text/html")
+        elif self.path.endswith("truncated"):  # promises more than it sends, then hangs up
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"id": "')
+            self.close_connection = True
         else:
             self._answer(200, USER)
 
@@ -136,6 +143,13 @@ def test_a_non_json_answer_is_reported_as_malformed(recorder):
     _, api = recorder
     with pytest.raises(UpstreamMalformed):
         api._user("/notjson")
+
+
+def test_an_answer_that_breaks_off_is_unreachable_in_plain_words_with_the_cause_kept_for_the_log(recorder):
+    _, api = recorder
+    with pytest.raises(MattermostUnreachable) as error:
+        api._user("/truncated")
+    assert (error.value.detail, error.value.cause) == ("its answer broke off or could not be read", "ChunkedEncodingError")
 
 
 def test_a_closed_port_raises_unreachable():

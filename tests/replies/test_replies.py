@@ -201,7 +201,8 @@ ERRORS = [
     (BotTokenRejected(), ["rejected the sessions bot's access token", "admin"]),
     (BotLacksPermission(ALICE), ["@alice's", "edit_other_users", "manage_system"]),
     (UpstreamRejected(500, "app.x.y"), ["HTTP 500", "app.x.y"]),
-    (UpstreamMalformed("bad shape"), ["bad shape"]),
+    (UpstreamRejected(429, "", 7.0), ["Mattermost is busy; try again in 7 seconds."]),
+    (UpstreamMalformed("bad shape"), ["not what the sessions bot expected"]),
 ]
 
 
@@ -216,7 +217,25 @@ def test_ambiguous_prefix_lists_every_match_and_revokes_nothing():
     a, b = s(id="abcdef" + "1" * 20), s(id="abcdef" + "2" * 20)
     text = error_message(AmbiguousSession("abcdef", [a, b]))
     assert "matches 2 sessions, so nothing was signed out" in text
-    assert a.id in text and b.id in text
+    assert "`abcdef11`" in text and "`abcdef22`" in text and a.id not in text and b.id not in text
+
+
+@pytest.mark.parametrize(("wait_s", "says"), [
+    (None, "try again in a few seconds."), (float("inf"), "try again in a few seconds."), (0.0, "try again in 1 second."),
+    (1.0, "try again in 1 second."), (2.2, "try again in 3 seconds."), (90.0, "try again in 90 seconds."),
+    (91.0, "try again in 2 minutes."), (3600.0, "try again in 60 minutes."), (3601.0, "try again later."),
+])
+def test_a_429_says_mattermost_is_busy_and_when_to_try_again(wait_s, says):
+    assert error_message(UpstreamRejected(429, "", wait_s)).startswith(f"⚠️ Mattermost is busy; {says}")
+
+
+@pytest.mark.parametrize("error", [
+    UpstreamMalformed("GET /users/" + "u" * 26 + "/sessions did not answer JSON"),
+    UpstreamRejected(500, "u" * 26), UpstreamRejected(404, "/api/v4/users/" + "u" * 26),
+])
+def test_no_mattermost_error_shows_the_call_or_an_id_it_came_with(error):
+    text = error_message(error)
+    assert "/users/" not in text and "u" * 26 not in text and "Mattermost" in text
 
 
 # --- filters -----------------------------------------------------------------------------------

@@ -150,3 +150,117 @@ def test_the_image_installs_the_wheel_which_carries_the_manifest_and_no_stand_in
     assert "COPY manifest ./manifest" in build and "pip wheel" in build
     assert "RUN pip install --no-cache-dir /wheels/*.whl" in final and " -e " not in final
     assert "COPY bot" not in final and "sandbox" not in final
+
+
+# --- the metrics directory ------------------------------------------------------------------------
+
+def metrics_dirs(tmp: Path) -> set[str]:
+    return {p.name for p in tmp.glob("sessions-bot-metrics-*")}
+
+
+def wait_until_serving(process: subprocess.Popen, url: str) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if requests.get(url + "/healthz", timeout=5).status_code == 200:
+                return
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        assert process.poll() is None, process.stdout.read()
+        assert time.monotonic() < deadline, "gunicorn did not start in 20 s"
+        time.sleep(0.1)
+
+
+def test_gunicorn_removes_the_metrics_directory_it_made_when_it_stops_and_no_one_elses(world, mattermost, tmp_path):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    (tmp / "sessions-bot-metrics-another-bot").mkdir()  # another instance's, running or not: never touched
+    port = free_port()
+    env = environment(
+        PORT=str(port), MATTERMOST_URL=mattermost.url, MATTERMOST_TOKEN=world.bot_token, TMPDIR=str(tmp),
+        SLASH_COMMAND_TOKENS=COMMAND_TOKEN, BOT_SECRET=BOT_SECRET, MATTERMOST_TIMEOUT_S="2",
+    )
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    process = subprocess.Popen(procfile_command(), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_serving(process, url)
+        assert run_slash_command(world, url + "/slash/sessions", COMMAND_TOKEN, "alice", "list").status == 200
+        [made] = metrics_dirs(tmp) - {"sessions-bot-metrics-another-bot"}
+        assert list((tmp / made).glob("*.db")), "the workers write their metrics there"
+        process.send_signal(signal.SIGHUP)  # gunicorn reads its configuration again and starts new workers
+        time.sleep(2)
+        wait_until_serving(process, url)
+        assert metrics_dirs(tmp) == {made, "sessions-bot-metrics-another-bot"}  # the same one, still
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=30)
+    assert metrics_dirs(tmp) == {"sessions-bot-metrics-another-bot"}
+    assert list(tmp.iterdir()) == [tmp / "sessions-bot-metrics-another-bot"]
+
+
+@pytest.mark.parametrize("named", [False, True], ids=["a directory it made", "the operator's directory"])
+def test_gunicorn_refusing_to_start_leaves_no_metrics_directory_it_made_and_keeps_the_operators(tmp_path, named):
+    tmp, own = tmp_path / "tmp", tmp_path / "operators-metrics"
+    tmp.mkdir()
+    own.mkdir()
+    env = environment(PORT=str(free_port()), TMPDIR=str(tmp))  # no MATTERMOST_URL: on_starting refuses
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    if named:
+        env["PROMETHEUS_MULTIPROC_DIR"] = str(own)
+    result = subprocess.run(procfile_command(), cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0 and "MATTERMOST_URL: is required but not set" in result.stdout + result.stderr
+    assert list(tmp.iterdir()) == [] and own.is_dir()
+
+
+def test_a_master_started_by_sigusr2_after_a_sighup_makes_and_removes_its_own_metrics_directory(
+        world, mattermost, tmp_path):
+    """After a SIGHUP, a SIGUSR2 master inherits the variables (gunicorn hands it the environment as it was at
+    the last reading of its configuration): it must not share, clear or outlive its parent's directory."""
+    tmp, pidfile, log = tmp_path / "tmp", tmp_path / "gunicorn.pid", tmp_path / "gunicorn.log"
+    tmp.mkdir()
+    port = free_port()
+    env = environment(
+        PORT=str(port), MATTERMOST_URL=mattermost.url, MATTERMOST_TOKEN=world.bot_token, TMPDIR=str(tmp),
+        SLASH_COMMAND_TOKENS=COMMAND_TOKEN, BOT_SECRET=BOT_SECRET, MATTERMOST_TIMEOUT_S="2",
+        GUNICORN_CMD_ARGS=f"--pid {pidfile}",
+    )
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    url = f"http://127.0.0.1:{port}"
+    with log.open("w") as output:
+        process = subprocess.Popen(procfile_command(), cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        wait_until_serving(process, url)
+        [first] = metrics_dirs(tmp)
+        process.send_signal(signal.SIGHUP)
+        time.sleep(2)
+        process.send_signal(signal.SIGUSR2)  # a new master, its own workers, on the same socket
+        deadline = time.monotonic() + 20
+        while not (Path(f"{pidfile}.2").exists() and len(metrics_dirs(tmp)) == 2):
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        new_pid = int(Path(f"{pidfile}.2").read_text())
+        [second] = metrics_dirs(tmp) - {first}
+        process.send_signal(signal.SIGTERM)  # the old master goes; the new one serves on
+        assert process.wait(timeout=30) == 0
+        assert metrics_dirs(tmp) == {second}
+        assert run_slash_command(world, url + "/slash/sessions", COMMAND_TOKEN, "alice", "list").status == 200
+        assert list((tmp / second).glob("*.db"))
+        os.kill(new_pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while metrics_dirs(tmp):
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for file in (Path(f"{pidfile}.2"), pidfile):  # the new master, however far the test got
+            if file.exists() and (pid := int(file.read_text() or 0)) not in (0, process.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+    assert list(tmp.iterdir()) == []
