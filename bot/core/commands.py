@@ -177,3 +177,21 @@ def is_revoking(command: Command) -> bool:
         return command.code is not None
     return isinstance(command, RevokeSession) or (
         isinstance(command, (RevokeAll, RevokeMany, DisableTokens)) and command.confirmed)
+
+
+def is_lookup(command: Command) -> bool:
+    """True for the commands that look beyond the caller's own account, or preview signing someone else out, without
+    signing anything out (the second, more generous rate limit applies to them): ``list`` or ``tokens`` naming a
+    user, ``list --stale``, ``revoke-all`` or ``disable-tokens`` naming a user without ``--yes``, a bulk
+    ``revoke-all`` without ``--yes``, and ``revoke-all --everyone`` without its code. These are the commands a caller
+    can be refused for lacking a permission (revoking ones count against their own limit); the caller's own
+    ``list``, ``tokens`` and previews never count."""
+    if isinstance(command, ListStale):
+        return True
+    if isinstance(command, RevokeEveryone):
+        return command.code is None
+    if isinstance(command, RevokeMany):
+        return not command.confirmed
+    if isinstance(command, (ListSessions, ListTokens, RevokeAll, DisableTokens)):
+        return command.target is not None and not is_revoking(command)
+    return False

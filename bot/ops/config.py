@@ -102,6 +102,8 @@ class Settings(MattermostSettings):
     notify_targets: bool = Field(default=True, description="Direct-message users whose sessions someone else revoked")
     audit_channel_id: str | None = Field(default=None, description="Channel that also gets a line for every audited action")
     revoke_rate_limit: str = Field(default=ratelimit.DEFAULT_LIMIT, description="Revoking actions allowed per user")
+    lookup_rate_limit: str = Field(default=ratelimit.DEFAULT_LOOKUP_LIMIT,
+                                   description="Looks at other users and previews of their sign-out allowed per user")
     rate_limit_storage_uri: SecretStr = Field(default=SecretStr(ratelimit.DEFAULT_STORAGE_URI), description="memory:// or redis://…")
     metrics_token: SecretStr | None = Field(default=None, description="Bearer token /metrics requires, when set")
     reply_budget_s: float = Field(
@@ -121,7 +123,7 @@ class Settings(MattermostSettings):
             raise ValueError("must be a 26-character Mattermost channel id")
         return str(value).strip()
 
-    @field_validator("revoke_rate_limit")
+    @field_validator("revoke_rate_limit", "lookup_rate_limit")
     @classmethod
     def _rate_limit(cls, value: str) -> str:
         return ratelimit.validate_limit(value)

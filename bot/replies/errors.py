@@ -224,9 +224,14 @@ def _after(wait_s: float | None) -> str:
     return f"in {seconds} second{'' if seconds == 1 else 's'}"
 
 
-def slow_down(retry_after_s: int, limit: str) -> str:
-    """What a user over the rate limit is told (nothing was signed out)."""
+def slow_down(retry_after_s: int, limit: str, *, lookups: bool = False) -> str:
+    """What a user over a rate limit is told (nothing ran): the revoking limit, or with ``lookups`` the limit on
+    looking at others and previewing (their own sessions stay one command away)."""
     unit = "second" if retry_after_s == 1 else "seconds"
+    if lookups:
+        return (f"⏳ Slow down: you can look at other users' sessions and tokens, list stale sessions or preview "
+                f"a sign-out at most {limit}. Nothing was looked up. Try again in {retry_after_s} {unit}. "
+                "Your own `/sessions list` still works.")
     return (f"⏳ Slow down: you can sign sessions out at most {limit}. Nothing was signed out. "
             f"Try again in {retry_after_s} {unit}.")
 

@@ -3,9 +3,9 @@ channel's line.
 """
 from __future__ import annotations
 
-from bot.core.audit import EVERYONE, AuditEvent, Notice
+from bot.core.audit import EVERYONE, TEAM, AuditEvent, Notice
 from bot.replies.filters import describe_filter
-from bot.replies.markdown import inert
+from bot.replies.markdown import code, inert
 from bot.replies.tokens import RE_ENABLE_NOTE, token_lines, whose_tokens
 from bot.replies.words import (
     TOKEN_NOTE,
@@ -44,17 +44,29 @@ def target_notice(notice: Notice, now_ms: int) -> str:
 
 
 def audit_line(event: AuditEvent) -> str:
-    """The short human-readable line posted to the audit channel."""
-    name = event.target_username
-    if name == EVERYONE:
-        target = "everyone"
-    else:
-        target = inert(name, 300) if name.startswith(("@", "~")) else at_name(name) if name else "(nobody)"
+    """The short human-readable line posted to the audit channel. It never notifies anyone: every name in it (the
+    actor's, the target's, whatever the caller typed) is inline code, which Mattermost's mention parser never
+    reads (the server's ``getExplicitMentions`` passes only Markdown text nodes to it; a code span is none), and
+    ``code`` drops backticks, so no name can close its span early and put ``@here`` or a name in the text."""
     sessions = f", {len(event.session_ids)} session(s)" if event.session_ids else ""
     sessions += f", {len(event.token_ids)} token(s) disabled" if event.token_ids else ""
     reason = f" ({inert(event.reason, 80)})" if event.reason else ""
     only = "" if event.filter.is_empty else f" · only {describe_filter(event.filter)}"
     return (
-        f"🔐 {at_name(event.actor_username)} · {event.action} · {target} · "
+        f"🔐 {_quiet(event.actor_username)} · {event.action} · {_audited_target(event.target_username)} · "
         f"**{event.result}**{reason}{sessions}{only} · via {event.via}"
     )
+
+
+def _audited_target(name: str) -> str:
+    if name == EVERYONE:
+        return "everyone"
+    if name == TEAM:
+        return "the team"
+    return _quiet(name, 300) if name else "(nobody)"
+
+
+def _quiet(name: str, limit: int = 64) -> str:
+    """A user's name as ``@name`` (what the caller typed as typed: ``~channel``, an address) in inline code, which
+    reads as the name in the webapp and on mobile but mentions nobody."""
+    return code(name if name.startswith("~") or "@" in name else f"@{name}", limit)

@@ -64,7 +64,8 @@ class PostStore:
         Refusals, in the server's order: a ``system_*`` type; an unknown root post, a root in
         another channel or a root that is itself a reply (400 ``api.post.create_post.root_id`` /
         ``channel_root_id``); a message over 16383 runes or an unknown type (``Post.IsValid``).
-        A bot's post gets ``from_bot``, an OAuth session's ``from_oauth_app``; actions get ids.
+        A bot's post gets ``from_bot``, an OAuth session's ``from_oauth_app``; actions get ids. Whom it notifies
+        by mentioning them is then judged as ``SendNotifications`` does (:meth:`~.mentions.Mentions.mentions_in`).
         """
         with self._lock:
             check_type(post_type)
@@ -79,6 +80,7 @@ class PostStore:
                             props=post_props, create_at=self.now_ms(), root_id=root_id, post_type=post_type)
             generate_action_ids(post, lambda: new_id(self._rng))
             self._posts[post["id"]] = post
+            self._judge_mentions(post)
             channel = self._channels[channel_id]
             channel["last_post_at"] = post["create_at"]
             channel["total_msg_count"] += 1
@@ -95,6 +97,9 @@ class PostStore:
             raise AppError("api.post.create_post.root_id.app_error", 400)
         if root["channel_id"] != channel_id:
             raise AppError("api.post.create_post.channel_root_id.app_error", 400)
+
+    def _judge_mentions(self, post: Record) -> None:  # pragma: no cover - provided by Mentions
+        raise NotImplementedError
 
     def post_by_id(self, post_id: str) -> Record | None:
         """The stored post with this id, integrations included, or ``None`` (ephemeral posts are not stored)."""

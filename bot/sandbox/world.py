@@ -24,6 +24,7 @@ from .exchanges import Exchange
 from .faults import Faults
 from .ids import new_id
 from .inprocess import Network
+from .mentions import Mentions
 from .messaging import Messaging
 from .post_store import PostStore
 from .records import copied
@@ -53,7 +54,7 @@ def _real_ms() -> int:
 
 
 
-class World(TeamsAndRoles, SessionStore, Messaging, PostStore, Commands, CommandWebhooks, AccessTokens):
+class World(TeamsAndRoles, SessionStore, Messaging, Mentions, PostStore, Commands, CommandWebhooks, AccessTokens):
     """A small Mattermost installation: teams with their channels, plus users, roles, sessions, personal
     access tokens, posts, custom slash commands and their webhooks. :attr:`team` is the first team;
     :meth:`add_team` makes more.
@@ -76,6 +77,7 @@ class World(TeamsAndRoles, SessionStore, Messaging, PostStore, Commands, Command
         self._team_members: dict[tuple[str, str], Record] = {}  # (team id, user id) -> TeamMember
         self._teams: dict[str, Record] = {}
         self._init_messaging()
+        self._init_mentions()
         self._init_access_tokens()
         self._init_commands()
         self._init_command_webhooks()

@@ -15,7 +15,7 @@ from bot.ops import metrics
 from bot.ops.config import Settings, load_settings
 from bot.ops.logs import configure_logging, init_request_ids
 from bot.ops.manifest import Manifest, load_manifest
-from bot.ops.ratelimit import RevokeLimiter
+from bot.ops.ratelimit import Limits
 from bot.web import clicks, probes, slash
 from bot.web.answers import plain_error
 from bot.web.buttons import ButtonSigner
@@ -61,7 +61,8 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
         effects=Effects(api, notify_targets=settings.notify_targets, audit_channel_id=settings.audit_channel_id),
         signer=ButtonSigner(settings.bot_secret.get_secret_value()),
         action_url=manifest.actions_url(settings.bot_public_url) if settings.bot_public_url else "",
-        limiter=RevokeLimiter(settings.revoke_rate_limit, settings.rate_limit_storage_uri.get_secret_value()),
+        limits=Limits.of(settings.revoke_rate_limit, settings.lookup_rate_limit,
+                         settings.rate_limit_storage_uri.get_secret_value()),
         # As many commands run at once as there are pooled connections to Mattermost; more wait their turn.
         jobs=ThreadPoolExecutor(max_workers=POOL_SIZE, thread_name_prefix="sessions-command"),
         reply_budget_s=settings.reply_budget_s,

@@ -8,7 +8,7 @@ from flask import current_app
 
 from bot.features.context import Context
 from bot.mattermost.client import MattermostAPI
-from bot.ops.ratelimit import RevokeLimiter
+from bot.ops.ratelimit import Limits
 from bot.web.buttons import ButtonSigner
 from bot.web.effects import Effects
 from bot.web.readiness import Readiness
@@ -17,14 +17,14 @@ from bot.web.readiness import Readiness
 @dataclass(frozen=True)
 class BotParts:
     """The Mattermost API, what the features run with, their side effects, the button signer with the URL clicks
-    come back to (none: replies have no buttons), the bounded pool commands run on, with how long a reply
-    waits for them (``REPLY_BUDGET_S``), and whether Mattermost answers (for ``/readyz``)."""
+    come back to (none: replies have no buttons), the per-user rate limits, the bounded pool commands run on, with
+    how long a reply waits for them (``REPLY_BUDGET_S``), and whether Mattermost answers (for ``/readyz``)."""
 
     api: MattermostAPI
     features: Context
     effects: Effects
     signer: ButtonSigner
-    limiter: RevokeLimiter
+    limits: Limits
     action_url: str
     jobs: Executor
     reply_budget_s: float

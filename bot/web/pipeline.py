@@ -6,8 +6,10 @@ early (a 4xx, a refusal, "still working").
    signed, go further; anything else is a 4xx with no detail and costs no call to Mattermost.
 2. **read** (the edge's): who asks, from where, and the command (typed text parsed, or a signed button
    verified for the clicker).
-3. **rate limit**: a command that signs something out counts against the caller's limit; over it, the caller
-   is told to slow down (audited), and nothing runs.
+3. **rate limit**: a command that signs something out counts against the caller's revoking limit, one that
+   looks beyond the caller's own account or previews a sign-out against the (more generous) lookup limit
+   (``bot.ops.ratelimit``); over it, the caller is told to slow down and nothing runs: no call to Mattermost, no
+   audit-channel line, only the audit log's line.
 4. **run**: the command runs (``bot.features``) within the reply budget when the edge has somewhere to send a
    late reply (``bot.web.deferral``); its audit and notices are carried out (``bot.web.effects``); its outcome is
    rendered (``bot.replies``), with buttons when the bot has a public URL.
@@ -21,7 +23,19 @@ from typing import Callable
 from flask import Response
 
 from bot.core.audit import AuditEvent
-from bot.core.commands import RevokeMany, RevokeSession, UserRef, is_revoking
+from bot.core.commands import (
+    DisableTokens,
+    ListSessions,
+    ListStale,
+    ListTokens,
+    RevokeAll,
+    RevokeEveryone,
+    RevokeMany,
+    RevokeSession,
+    UserRef,
+    is_lookup,
+    is_revoking,
+)
 from bot.core.invocation import Invocation
 from bot.ops import metrics
 from bot.replies.errors import slow_down
@@ -42,20 +56,29 @@ def read(edge: Edge, _pending: Pending | None) -> Pending | Response:
     return edge.read()
 
 
+#: The audit action of each kind of command a limit applies to, as the features name it.
+_ACTIONS: dict[type, str] = {ListSessions: "list", ListTokens: "tokens", ListStale: "list-stale",
+                             RevokeSession: "revoke", RevokeAll: "revoke-all", RevokeMany: "revoke-many",
+                             DisableTokens: "disable-tokens", RevokeEveryone: "revoke-everyone"}
+
+
 def rate_limit(edge: Edge, pending: Pending | None) -> Pending | Response:
-    """Over the limit for a revoking command: told to slow down, audited, counted; nothing runs."""
+    """Over the revoking limit, or the lookup limit: told to slow down, counted, written to the audit log; nothing
+    runs and Mattermost is not called (not even for the audit channel: a burst must cost Mattermost nothing)."""
     assert pending is not None
-    if not is_revoking(pending.command):
-        return pending
     bot = parts()
-    limited = bot.limiter.check(pending.invocation.caller_id)
+    lookups = is_lookup(pending.command)
+    if not (lookups or is_revoking(pending.command)):
+        return pending
+    limited = (bot.limits.lookups if lookups else bot.limits.revoking).check(pending.invocation.caller_id)
     if limited is None:
         return pending
-    action = {RevokeSession: "revoke", RevokeMany: "revoke-many"}.get(type(pending.command), "revoke-all")
-    bot.effects.audit(refused_event(pending.invocation, action, "rate_limited", getattr(pending.command, "target", None)))
+    action = _ACTIONS[type(pending.command)]
+    event = refused_event(pending.invocation, action, "rate_limited", getattr(pending.command, "target", None))
+    bot.effects.record(None, details=(event,))
     metrics.record_command(action, "rate_limited")
     metrics.record_refusal("rate_limited")
-    return edge.answer(pending, Reply(slow_down(limited.retry_after_s, limited.limit)))
+    return edge.answer(pending, Reply(slow_down(limited.retry_after_s, limited.limit, lookups=lookups)))
 
 
 def run(edge: Edge, pending: Pending | None) -> Pending | Response:

@@ -315,7 +315,8 @@ def env() -> Iterator[Env]:
     mode, waits = Mode(sockets=False, real_time=False), Waits()
     mattermost = start_stand_in(world, mode)
     try:
-        extra = {"notify_targets": False, "revoke_rate_limit": "100000 per minute", "log_level": "WARNING"}
+        extra = {"notify_targets": False, "revoke_rate_limit": "100000 per minute",
+                 "lookup_rate_limit": "100000 per minute", "log_level": "WARNING"}
         typed = serve_bot(world, mode, lambda _url: bot_app(world, mattermost.url, mode, waits, **extra))
         clicked = serve_bot(world, mode, lambda url: bot_app(world, mattermost.url, mode, waits,
                                                              bot_public_url=url, **extra))

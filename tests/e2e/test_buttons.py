@@ -232,7 +232,7 @@ def test_audit_channel_gets_a_readable_line(make_bot, world):
     bot = make_bot(audit_channel_id=channel["id"])
     run_slash_command(world, bot.url + "/slash/sessions", COMMAND_TOKEN, "usermanager", "revoke-all @alice --yes")
     [line] = world.posts_in(channel["id"])
-    assert line["message"].startswith("🔐 @usermanager · revoke-all · @alice · **ok**")
+    assert line["message"].startswith("🔐 `@usermanager` · revoke-all · `@alice` · **ok**")
 
 
 def test_audit_channel_down_never_breaks_the_action(make_bot, world, caplog):

@@ -135,4 +135,4 @@ def test_the_audit_channel_hears_of_it(make_bot, world):
     code = code_in(run_slash_command(world, url, COMMAND_TOKEN, "sysadmin", "revoke-all --everyone").visible_text)
     run_slash_command(world, url, COMMAND_TOKEN, "sysadmin", f"revoke-all --everyone --confirm {code}")
     lines = [post["message"] for post in world.posts_in(channel["id"])]
-    assert lines[-1].startswith("🔐 @sysadmin · revoke-everyone · everyone · **ok**")
+    assert lines[-1].startswith("🔐 `@sysadmin` · revoke-everyone · everyone · **ok**")

@@ -1,7 +1,10 @@
 """Settings are read once from the environment and every bad variable is named clearly."""
+import re
+from pathlib import Path
+
 import pytest
 
-from bot.ops.config import ConfigError, load_settings, load_settings_or_exit
+from bot.ops.config import ConfigError, Settings, load_settings, load_settings_or_exit
 
 GOOD = {
     "MATTERMOST_URL": "https://chat.example.com",
@@ -14,7 +17,7 @@ GOOD = {
 @pytest.fixture
 def env(monkeypatch):
     for name in (*GOOD, "MATTERMOST_TIMEOUT_S", "LOG_LEVEL", "BOT_PUBLIC_URL", "NOTIFY_TARGETS", "AUDIT_CHANNEL_ID",
-                 "REPLY_BUDGET_S"):
+                 "REPLY_BUDGET_S", "REVOKE_RATE_LIMIT", "LOOKUP_RATE_LIMIT", "RATE_LIMIT_STORAGE_URI"):
         monkeypatch.delenv(name, raising=False)
 
     def set_env(**values: str) -> None:
@@ -59,6 +62,11 @@ def test_every_missing_variable_is_named(env):
         ("REPLY_BUDGET_S", "0", "greater than 0"),
         ("REPLY_BUDGET_S", "30", "less than or equal to 10"),
         ("REPLY_BUDGET_S", "soon", "valid number"),
+        ("REVOKE_RATE_LIMIT", "ten per minute", "must be one rate limit such as '10 per minute'"),
+        ("LOOKUP_RATE_LIMIT", "lots", "must be one rate limit such as '10 per minute'"),
+        ("LOOKUP_RATE_LIMIT", "0 per minute", "must be one rate limit"),
+        ("LOOKUP_RATE_LIMIT", "20 per minute; 100 per hour", "must be one rate limit"),
+        ("RATE_LIMIT_STORAGE_URI", "memcached://cache:11211", "must be memory:// or a Redis URI"),
     ],
 )
 def test_bad_values_are_named_with_the_reason(env, name, value, reason):
@@ -107,3 +115,21 @@ def test_a_reply_waits_two_and_a_half_seconds_by_default_and_as_long_as_configur
     assert load_settings().reply_budget_s == 2.5
     env(REPLY_BUDGET_S="0.5")
     assert load_settings().reply_budget_s == 0.5
+
+
+def test_rate_limits_default_to_ten_revokes_and_twenty_lookups_a_minute_and_take_any_single_limit(env):
+    env(**GOOD)
+    settings = load_settings()
+    assert (settings.revoke_rate_limit, settings.lookup_rate_limit) == ("10 per minute", "20 per minute")
+    env(LOOKUP_RATE_LIMIT=" 60/hour ")
+    assert load_settings().lookup_rate_limit == "60/hour"
+
+
+def test_the_readme_settings_table_lists_every_setting_and_nothing_else():
+    """Every variable the bot reads is documented in README → Settings, and every documented one is read (the
+    gunicorn ones are gunicorn's: ``gunicorn.conf.py``)."""
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Settings", 1)[1].split("\n\n**", 1)[0]
+    documented = {name for row in table.splitlines() if row.startswith("| `")
+                  for name in re.findall(r"`([A-Z_]+)`", row.split("|")[1])}
+    assert documented - {"PORT", "WEB_CONCURRENCY", "GUNICORN_THREADS"} == {name.upper() for name in Settings.model_fields}

@@ -1,4 +1,4 @@
-"""bot.ops.ratelimit: revoking requests are limited per caller, answered with 200 and a friendly ephemeral reply."""
+"""bot.ops.ratelimit: revoking requests and lookups are limited per caller, answered with 200 and a friendly ephemeral reply."""
 from __future__ import annotations
 
 import logging
@@ -11,7 +11,13 @@ from typing import Iterator
 import pytest
 from flask import Flask, Response, abort, jsonify, request
 
-from bot.core.commands import Cancel, ListSessions, RevokeSession, is_revoking
+from bot.core.commands import (
+    Cancel,
+    ListSessions,
+    RevokeSession,
+    is_lookup,
+    is_revoking,
+)
 from bot.core.invocation import Invocation
 from bot.core.parse import parse
 from bot.features import dispatch
@@ -19,8 +25,10 @@ from bot.features.context import Context
 from bot.mattermost.client import MattermostAPI
 from bot.ops.ratelimit import (
     DEFAULT_LIMIT,
+    DEFAULT_LOOKUP_LIMIT,
+    Limits,
+    RateLimiter,
     RateLimitResult,
-    RevokeLimiter,
     validate_limit,
     validate_storage_uri,
 )
@@ -44,7 +52,7 @@ def free_port() -> int:
 # --- the limit itself ---------------------------------------------------------------------------
 
 def test_the_eleventh_revoke_within_a_minute_is_refused_with_a_friendly_reply():
-    limiter = RevokeLimiter()  # the defaults: 10 per minute, memory://
+    limiter = RateLimiter()  # the defaults: 10 per minute, memory://
     assert [limiter.check(ALICE) for _ in range(10)] == [None] * 10
     refused = limiter.check(ALICE)
     assert isinstance(refused, RateLimitResult)
@@ -56,7 +64,7 @@ def test_the_eleventh_revoke_within_a_minute_is_refused_with_a_friendly_reply():
 
 
 def test_limits_are_per_user():
-    limiter = RevokeLimiter("2 per minute")
+    limiter = RateLimiter("2 per minute")
     assert limiter.check(ALICE) is None and limiter.check(ALICE) is None
     assert limiter.check(ALICE) is not None
     assert limiter.check(BOB) is None and limiter.check(BOB) is None
@@ -64,13 +72,13 @@ def test_limits_are_per_user():
 
 
 def test_each_limiter_counts_on_its_own_so_apps_in_tests_do_not_share_counts():
-    first, second = RevokeLimiter("1 per minute"), RevokeLimiter("1 per minute")
+    first, second = RateLimiter("1 per minute"), RateLimiter("1 per minute")
     assert first.check(ALICE) is None and first.check(ALICE) is not None
     assert second.check(ALICE) is None
 
 
 def test_the_window_moves_and_refused_requests_do_not_extend_it():
-    limiter = RevokeLimiter("2 per 1 second")
+    limiter = RateLimiter("2 per 1 second")
     assert limiter.check(ALICE) is None and limiter.check(ALICE) is None
     for _ in range(5):  # hammering while refused does not push the window further
         refused = limiter.check(ALICE)
@@ -80,7 +88,7 @@ def test_the_window_moves_and_refused_requests_do_not_extend_it():
 
 
 def test_reset_forgets_a_users_count():
-    limiter = RevokeLimiter("1 per minute")
+    limiter = RateLimiter("1 per minute")
     assert limiter.check(ALICE) is None and limiter.check(ALICE) is not None
     limiter.reset(ALICE)
     assert limiter.check(ALICE) is None
@@ -88,14 +96,14 @@ def test_reset_forgets_a_users_count():
 
 def test_a_key_is_required():
     with pytest.raises(ValueError):
-        RevokeLimiter().check("")
+        RateLimiter().check("")
 
 
 def test_message_wording():
     assert slow_down(1, "10 per minute").endswith("Try again in 1 second.")
     assert slow_down(42, "10 per minute").endswith("Try again in 42 seconds.")
     assert "at most 10 per minute" in slow_down(42, "10 per minute")
-    assert RevokeLimiter("5/30 seconds").limit == "5 per 30 seconds"
+    assert RateLimiter("5/30 seconds").limit == "5 per 30 seconds"
 
 
 # --- what is limited: decided by the routes, after parsing ----------------------------------------
@@ -108,8 +116,40 @@ def test_revoking_commands_are_limited(text):
 
 @pytest.mark.parametrize("text", ["", "list", "ls", "list @alice", "help", "--help", "revoke-all", "revoke-all @bob",
                                   "revoke", "frobnicate"])
-def test_listing_help_previews_and_mistakes_are_never_limited(text):
+def test_listing_help_previews_and_mistakes_never_count_as_revoking(text):
     assert not is_revoking(parse(text))
+
+
+@pytest.mark.parametrize("text", ["list @alice", "list alice --platform mobile", "list alice@example.com", "tokens @bob",
+                                  "list --stale", "list --stale 7d", "revoke-all @bob", "revoke-all @bob --tokens",
+                                  "disable-tokens @bob", "revoke-all @alice @bob", "revoke-all ~town-square",
+                                  "revoke-all --everyone"])
+def test_looks_beyond_the_callers_own_account_and_previews_of_others_count_as_lookups(text):
+    assert is_lookup(parse(text)) and not is_revoking(parse(text))
+
+
+@pytest.mark.parametrize("text", ["", "list", "ls", "list --platform web", "tokens", "revoke-all", "revoke-all --tokens",
+                                  "disable-tokens", "help", "frobnicate", "revoke-all @bob --yes", "revoke abcdef @bob",
+                                  "revoke-all @alice @bob --yes", "disable-tokens @bob --yes",
+                                  "revoke-all --everyone --confirm ABC123"])
+def test_the_callers_own_commands_help_and_revoking_commands_are_no_lookups(text):
+    assert not is_lookup(parse(text))
+
+
+def test_the_two_limits_count_apart_in_one_storage():
+    limits = Limits.of("1 per minute", "2 per minute")
+    assert limits.revoking.check(ALICE) is None and limits.revoking.check(ALICE) is not None
+    assert limits.lookups.check(ALICE) is None and limits.lookups.check(ALICE) is None
+    refused = limits.lookups.check(ALICE)
+    assert refused is not None and refused.limit == "2 per minute"
+    assert Limits.of().lookups.limit == "20 per minute" == DEFAULT_LOOKUP_LIMIT
+
+
+def test_the_lookup_slow_down_says_what_is_limited_and_that_own_sessions_still_show():
+    text = slow_down(12, "20 per minute", lookups=True)
+    assert text.startswith("⏳ Slow down: you can look at other users' sessions and tokens")
+    assert "at most 20 per minute" in text and "Try again in 12 seconds." in text
+    assert "Your own `/sessions list` still works." in text and "signed out" not in text
 
 
 def test_button_commands():
@@ -129,14 +169,14 @@ def test_invalid_limits(text):
     with pytest.raises(ValueError, match="must be one rate limit"):
         validate_limit(text)
     with pytest.raises(ValueError):
-        RevokeLimiter(text)
+        RateLimiter(text)
 
 
 @pytest.mark.parametrize("uri", ["memory://", "redis://localhost:6379/0", "redis://:secret@redis.internal:6380/2",
                                  "rediss://redis.example.com:6380/0", "redis+unix:///run/redis/redis.sock"])
 def test_valid_storage_uris(uri):
     assert validate_storage_uri(f" {uri} ") == uri
-    RevokeLimiter(storage_uri=uri)  # builds without connecting anywhere
+    RateLimiter(storage_uri=uri)  # builds without connecting anywhere
 
 
 @pytest.mark.parametrize("uri, problem", [
@@ -157,7 +197,7 @@ def test_invalid_storage_uris(uri, problem):
 
 
 def test_an_unreachable_redis_lets_the_request_through_and_warns(caplog):
-    limiter = RevokeLimiter("1 per minute", f"redis://127.0.0.1:{free_port()}/0")
+    limiter = RateLimiter("1 per minute", f"redis://127.0.0.1:{free_port()}/0")
     started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="bot.ops.ratelimit"):
         assert limiter.check(ALICE) is None and limiter.check(ALICE) is None
@@ -189,7 +229,7 @@ def redis_url(tmp_path) -> Iterator[str]:
 
 
 def test_replicas_sharing_a_redis_share_each_users_count(redis_url):
-    replica_a, replica_b = RevokeLimiter(DEFAULT_LIMIT, redis_url), RevokeLimiter(DEFAULT_LIMIT, redis_url)
+    replica_a, replica_b = RateLimiter(DEFAULT_LIMIT, redis_url), RateLimiter(DEFAULT_LIMIT, redis_url)
     for _ in range(5):
         assert replica_a.check(ALICE) is None and replica_b.check(ALICE) is None
     refused = replica_b.check(ALICE)
@@ -200,7 +240,7 @@ def test_replicas_sharing_a_redis_share_each_users_count(redis_url):
 
 # --- through HTTP, wired as the bot's routes are to be wired -------------------------------------
 
-def wired_app(api: MattermostAPI, settings, limiter: RevokeLimiter) -> Flask:
+def wired_app(api: MattermostAPI, settings, limiter: RateLimiter) -> Flask:
     """The bot's two routes reduced to their core, with the limit where slash.py and clicks.py are to call it."""
     app = Flask(__name__)
     features = Context(api, settings.bot_secret.get_secret_value())
@@ -231,7 +271,7 @@ def wired_app(api: MattermostAPI, settings, limiter: RevokeLimiter) -> Flask:
 @pytest.fixture
 def limited_bot(world: World, api, mattermost, mode) -> Iterator[str]:
     settings = bot_settings(mattermost.url, world.bot_token)
-    server = serve_bot(world, mode, lambda _url: wired_app(api, settings, RevokeLimiter()))
+    server = serve_bot(world, mode, lambda _url: wired_app(api, settings, RateLimiter()))
     yield server.url
     server.stop()
 

@@ -103,6 +103,7 @@ from bot.replies.tokens import (
 from bot.replies.usage import problem_text, usage
 from bot.replies.values import Attachment, Reply
 from bot.replies.words import MAX_LISTED, MAX_MESSAGE_CHARS, MAX_NAMED
+from bot.sandbox.mentions import text_runs
 from bot.web.buttons import ButtonSigner, attachments_json
 from tests.support.factories import DAY, NOW_MS
 
@@ -776,6 +777,20 @@ audit_events = st.builds(
 @example(AuditEvent("list", "ok", "", "a" * 26, "channel", "", "all.", (), "", "", "slash"))
 def test_audit_line_is_safe(event):
     assert_safe_text(audit_line(event), limit=1000, single_line=True)
+
+
+@given(audit_events)
+@example(AuditEvent("list", "refused", "user_not_found", "a" * 26, "bob", "", "here", (), "", "", "slash"))
+@example(AuditEvent("list", "refused", "", "a" * 26, "x`@all`", "", "@a`` @here ``", (), "", "", "slash"))
+def test_no_name_in_an_audit_line_is_ever_read_for_mentions(event):
+    """Mattermost reads only a post's Markdown text for mentions, never its code spans (the stand-in's copy of
+    the rule, ``bot.sandbox.mentions``): no ``@`` is left in what it reads, and whatever the names, it reads the
+    same words, so no name (typed or real) can notify its owner, a channel, or anyone with that keyword."""
+    read = text_runs(audit_line(event))
+    assert "@" not in "".join(read)
+    named = event.target_username not in (EVERYONE, "(team)", "")
+    blank = dataclasses.replace(event, actor_username="x", target_username="x" if named else event.target_username)
+    assert read == text_runs(audit_line(blank))
 
 
 # --- 3. signed button contexts --------------------------------------------------------------------

@@ -365,7 +365,7 @@ def test_the_audit_channel_line_names_the_filter():
     event = AuditEvent("revoke-all", "ok", "", "a" * 26, "um", "b" * 26, "alice", ("s" * 26,), "", "", "slash",
                        filter=SessionFilter(inactive=Duration(30, "d")))
     assert audit_line(event) == (
-        "🔐 @um · revoke-all · @alice · **ok**, 1 session(s) · only sessions inactive for more than 30 days · via slash"
+        "🔐 `@um` · revoke-all · `@alice` · **ok**, 1 session(s) · only sessions inactive for more than 30 days · via slash"
     )
 
 
@@ -467,9 +467,9 @@ def test_the_bot_lacking_a_token_permission_says_which():
 def test_the_audit_channel_line_counts_tokens_and_names_everyone():
     event = AuditEvent("revoke-all", "ok", "", "a" * 26, "um", "b" * 26, "alice", ("s" * 26,), "", "", "slash",
                        token_ids=("t" * 26,))
-    assert audit_line(event) == "🔐 @um · revoke-all · @alice · **ok**, 1 session(s), 1 token(s) disabled · via slash"
+    assert audit_line(event) == "🔐 `@um` · revoke-all · `@alice` · **ok**, 1 session(s), 1 token(s) disabled · via slash"
     everyone = AuditEvent("revoke-everyone", "ok", "", "a" * 26, "sa", "", EVERYONE, (), "", "", "slash")
-    assert audit_line(everyone) == "🔐 @sa · revoke-everyone · everyone · **ok** · via slash"
+    assert audit_line(everyone) == "🔐 `@sa` · revoke-everyone · everyone · **ok** · via slash"
 
 
 def test_usage_names_every_new_command():

@@ -330,7 +330,7 @@ def test_a_forged_click_reaches_the_audit_log_but_never_mattermost_or_its_audit_
         UserRef("username", "alice", "@alice"), True)))
     assert "edit_other_users" in bob_click.ephemeral_text
     [line] = world.posts_in(channel["id"])
-    assert line["message"].startswith("🔐 @bob · revoke-all · ") and "**refused** (needs edit other users)" in line["message"]
+    assert line["message"].startswith("🔐 `@bob` · revoke-all · ") and "**refused** (needs edit other users)" in line["message"]
 
 
 def test_every_button_session_id_is_matched_against_the_targets_own_sessions(button_bot, world, actions_url):
