@@ -141,6 +141,21 @@ class TokenAlreadyGone(AlreadyGone):
     token: AccessToken
 
 
+@dataclass
+class StillSignedIn(BotError):
+    """Mattermost refused to end the session (a 400, which it also answers for a session already gone), and
+    reading the list again showed it still there: not signed out."""
+
+    session: Session
+
+
+@dataclass
+class TokenStillActive(BotError):
+    """Mattermost answered that the token is gone (404), yet reading the tokens again showed it still active."""
+
+    token: AccessToken
+
+
 # --- Buttons ----------------------------------------------------------------------------------
 
 @dataclass

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from bot.core.errors import SessionAlreadyGone, StillSignedIn
 from bot.core.model import Session, User
 from bot.core.permissions import Caller
 from bot.features.access import Access
@@ -59,6 +60,17 @@ def sign_out_everywhere(ctx: Context, who: Who) -> None:
 
 
 def revoke_session(ctx: Context, who: Who, session: Session) -> None:
-    """Sign one session of the subject out, by the id from their own list (never one typed by the caller)."""
-    with meaning(Call.REVOKE_SESSION, subject=who.subject, session=session):
-        ctx.api.revoke_session(who.user_id, session.id)
+    """Sign one session of the subject out, by the id from their own list (never one typed by the caller).
+
+    Mattermost answers 400 both for a session already gone and for one it would not end (``app/session.go``
+    ``GetSessionById`` answers 400 for any store error; ``api4/user.go`` ``revokeSession`` 400 for a session of
+    another user), so a 400 is checked by reading the subject's sessions again: gone, it is ``SessionAlreadyGone``
+    (nothing done, nothing claimed); still there, ``StillSignedIn``. A failed re-read is raised as it is: unknown
+    is never taken for gone."""
+    try:
+        with meaning(Call.REVOKE_SESSION, subject=who.subject, session=session):
+            ctx.api.revoke_session(who.user_id, session.id)
+    except SessionAlreadyGone:
+        if any(current.id == session.id for current in read_sessions(ctx, who)):
+            raise StillSignedIn(session) from None
+        raise

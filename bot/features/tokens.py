@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Iterable
 
 from bot.core.commands import DisableTokens, ListTokens, RevokeAll
+from bot.core.errors import TokenAlreadyGone, TokenStillActive
 from bot.core.model import AccessToken, Session
 from bot.core.outcomes import (
     DisableTokensPreview,
@@ -52,10 +53,17 @@ def read_tokens(ctx: Context, who: Who) -> list[AccessToken]:
 
 
 def disable_tokens(ctx: Context, who: Who, tokens: Iterable[AccessToken]) -> Disabling:
-    """Disable ``tokens`` one at a time: one deleted meanwhile is set aside, any other failure stops the run."""
+    """Disable ``tokens`` one at a time: one deleted meanwhile is set aside, any other failure stops the run.
+    Mattermost's 404 ("no such token") is checked by reading the tokens again: still active, it is
+    ``TokenStillActive``, never taken for gone."""
     def disable(token: AccessToken) -> None:
-        with meaning(Call.DISABLE_TOKEN, subject=who.subject, token=token):
-            ctx.api.disable_access_token(token.id)
+        try:
+            with meaning(Call.DISABLE_TOKEN, subject=who.subject, token=token):
+                ctx.api.disable_access_token(token.id)
+        except TokenAlreadyGone:
+            if any(current.id == token.id and current.is_active for current in read_tokens(ctx, who)):
+                raise TokenStillActive(token) from None
+            raise
 
     return one_by_one(tokens, disable, sleep=ctx.sleep)
 

@@ -20,8 +20,10 @@ from bot.core.errors import (
     Refused,
     SessionAlreadyGone,
     SessionNotFound,
+    StillSignedIn,
     TargetDeactivated,
     TokenAlreadyGone,
+    TokenStillActive,
     TooManyMembers,
     UpstreamMalformed,
     UpstreamRejected,
@@ -148,6 +150,11 @@ def error_message(error: BotError) -> str:
             return f"That session ({describe(session)}) was already signed out."
         case TokenAlreadyGone(token=token):
             return f"That personal access token ({inert(token.description) or 'no description'}) was already deleted."
+        case StillSignedIn(session=session):
+            return f"⚠️ Mattermost refused to sign that session out ({describe(session)}): it is still signed in."
+        case TokenStillActive(token=token):
+            name = inert(token.description) or "no description"
+            return f"⚠️ Mattermost did not disable that personal access token ({name}): it still works."
         case BotTokenRejected() | BotLacksPermission():
             return f"⚠️ {mattermost_trouble(error)} {_NOTHING_CHANGED}"
         case MattermostUnreachable() | UpstreamRejected() | UpstreamMalformed():
@@ -173,6 +180,10 @@ def _ref_channel(ref: ChannelRef) -> str:
 def mattermost_trouble(error: BotError) -> str:
     """What went wrong between the bot and Mattermost, without saying what it left changed or unchanged."""
     match error:
+        case StillSignedIn():
+            return "Mattermost refused to sign it out, and it is still signed in."
+        case TokenStillActive():
+            return "Mattermost did not disable it, and it still works."
         case MattermostUnreachable(detail=detail):
             return f"The sessions bot couldn't reach Mattermost: {inert(detail, 200)}."
         case BotTokenRejected():

@@ -61,6 +61,27 @@ def test_a_session_that_ended_before_its_revoke_is_never_counted_audited_or_anno
     assert kept["id"] in bobs["session_ids"] and told.count("\n- ") == len(bobs["session_ids"])  # one line each
 
 
+def test_a_400_for_sessions_still_there_is_a_failure_never_a_sign_out_audited_or_announced(
+        world, make_bot, incident, caplog):
+    """Regression: Mattermost answers 400 for any store error too (``GetSessionById``); a bulk sign-out took each
+    for "signed out" ("Signed 2 users out of 3 sessions", an ``ok`` audit line with the ids, a DM to each user)
+    while every session was still there. Now each is read again, and still there, it failed."""
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    bot = make_bot()
+    before = {name: live(world, name) for name in ("alice", "bob")}
+    world.faults.add(r"/sessions/revoke$", method="POST", status=400)  # every one, for as long as it lasts
+    text = run_slash_command(world, bot.url + "/slash/sessions", COMMAND_TOKEN, "usermanager",
+                             "revoke-all @alice @bob --platform web,desktop,mobile --yes").visible_text or ""
+    assert {name: live(world, name) for name in before} == before
+    assert "✅" not in text and "still signed in" in text and "meanwhile" not in text
+    mine = [r for r in audit_records(caplog) if r["target_username"] in ("alice", "bob")]
+    assert sorted((r["result"], r["reason"], tuple(r["session_ids"])) for r in mine) == [
+        ("failed", "StillSignedIn", ())] * 2
+    for name in ("alice", "bob"):  # nobody is told they were signed out
+        dm = world.direct_channel_between(uid(world, name), world.bot_user_id)
+        assert dm is None or not world.posts_in(dm["id"])
+
+
 def test_a_caller_without_edit_other_users_is_refused_before_anything_is_looked_up(slash, world, incident):
     text = slash("bob", "revoke-all @alice ~incident --yes").visible_text
     assert "**edit_other_users**" in text and live(world, "alice") > 0

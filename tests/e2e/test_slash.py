@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 
 from bot.sandbox import World
-from tests.support.lookups import session_ids, uid
+from tests.support.lookups import audit_records, session_ids, uid
 
 
 def revocations(world: World) -> list:
@@ -166,8 +167,20 @@ def test_nobody_can_revoke_the_bots_own_sessions(slash, world):
 
 def test_session_gone_between_list_and_revoke_is_reported_plainly(slash, world):
     target = sorted(session_ids(world, "alice"))[0]
-    world.faults.add(r"/sessions/revoke$", method="POST", status=400, times=1)
+    world.faults.add(r"/sessions/revoke$", method="POST", times=1, before=lambda: world.revoke_session(target))
     assert "already signed out" in slash("alice", f"revoke {target[:8]}").visible_text
+
+
+def test_a_400_for_a_session_still_there_is_a_failure_never_already_gone(slash, world, caplog):
+    """``GetSessionById`` answers 400 for any store error, so a 400 proves nothing: the bot reads the list again."""
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    target = sorted(session_ids(world, "alice"))[0]
+    world.faults.add(r"/sessions/revoke$", method="POST", status=400, times=1)
+    shown = slash("alice", f"revoke {target[:8]}").visible_text or ""
+    assert "still signed in" in shown and "already signed out" not in shown and "✅" not in shown
+    assert target in session_ids(world, "alice")
+    [record] = audit_records(caplog)
+    assert (record["result"], record["reason"], record["session_ids"]) == ("failed", "StillSignedIn", [])
 
 
 # --- revoking everything ---------------------------------------------------------------------
@@ -349,8 +362,9 @@ def test_a_filtered_revoke_all_with_nothing_matching_revokes_nothing(slash, worl
 
 
 def test_a_session_that_ended_meanwhile_is_not_an_error_and_not_claimed(slash, world):
-    add_stale_sessions(world, "alice")
-    world.faults.add(r"/sessions/revoke$", method="POST", status=400, times=1)  # the first had just ended
+    phone = add_stale_sessions(world, "alice")[1]  # the most recently active of the two: revoked first
+    world.faults.add(r"/sessions/revoke$", method="POST", times=1,
+                     before=lambda: world.revoke_session(phone["id"]))  # it ends just before the bot asks
     reply = slash("usermanager", "revoke-all @alice --inactive 30d --yes").visible_text
     assert reply.startswith("✅ Signed @alice out of 1 session (")
     assert "Already signed out meanwhile: 1 session." in reply and "⚠️" not in reply

@@ -148,6 +148,28 @@ def test_disable_tokens_yes_disables_them_ends_their_sessions_audits_and_tells_t
     assert "@sysadmin disabled your 2 personal access tokens" in notice and "`second script`" in notice
 
 
+def test_a_token_mattermost_calls_gone_but_still_active_is_a_failure_never_already_deleted(slash, world, caplog):
+    """A 404 from ``disableUserAccessToken`` is checked by reading the tokens again: still active, it failed."""
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    world.faults.add(r"^/api/v4/users/tokens/disable$", method="POST", status=404, times=1)
+    text = slash("sysadmin", "disable-tokens @alice --yes").visible_text or ""
+    assert tokens(world, "alice") == {"calendar sync script": True}
+    assert "still works" in text and "Already deleted" not in text and "🔑 Disabled" not in text
+    [record] = [r for r in audit_records(caplog) if r["action"] == "disable-tokens"]
+    assert (record["result"], record["reason"], record["token_ids"]) == ("failed", "TokenStillActive", [])
+
+
+def test_a_token_deleted_meanwhile_is_said_to_be_so_and_not_claimed(slash, world, caplog):
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    [token] = world.access_tokens_of("alice")
+    world.faults.add(r"^/api/v4/users/tokens/disable$", method="POST", times=1,
+                     before=lambda: world.revoke_access_token(token["id"]))
+    text = slash("sysadmin", "disable-tokens @alice --yes").visible_text or ""
+    assert "Already deleted meanwhile: 1 personal access token." in text and "🔑 Disabled" not in text
+    [record] = [r for r in audit_records(caplog) if r["action"] == "disable-tokens"]
+    assert record["token_ids"] == []
+
+
 def test_disabling_with_nothing_active_says_so(slash, world):
     give_token_role(world, "bob")
     assert slash("bob", "disable-tokens --yes").visible_text == (
