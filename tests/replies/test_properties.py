@@ -56,11 +56,13 @@ from bot.core.errors import (
     ForgedButton,
     MattermostUnreachable,
     Refused,
+    RetiredButton,
     SessionAlreadyGone,
     SessionNotFound,
     TargetDeactivated,
     TokenAlreadyGone,
     TooManyMembers,
+    UnknownClicker,
     UpstreamMalformed,
     UpstreamRejected,
     UserNotFound,
@@ -240,6 +242,8 @@ ERRORS: dict[type[BotError], st.SearchStrategy[BotError]] = {
     ForgedButton: st.just(ForgedButton()),
     ExpiredButton: st.builds(ExpiredButton, st.integers(0, 10**7)),
     ForeignButton: st.just(ForeignButton()),
+    RetiredButton: st.just(RetiredButton()),
+    UnknownClicker: st.just(UnknownClicker()),
     BotError: st.just(BotError()),
 }
 errors = st.one_of(*ERRORS.values())
