@@ -56,6 +56,9 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
+# Writes no line for a request the bot does not serve (answered 404 before anything is logged) and never the
+# button endpoint's secret path (bot/ops/accesslog.py; bot/web/gate.py says why).
+logger_class = "bot.ops.accesslog.AccessLog"
 # One JSON object per line, like the bot's own logs, with the request id the bot answered with.
 # %(U)s is the path without the query string: a GET-method command would carry its token there.
 access_log_format = (

@@ -173,3 +173,14 @@ class ExpiredButton(BotError):
 @dataclass
 class ForeignButton(BotError):
     """A click by someone other than the user the button was made for."""
+
+
+@dataclass
+class RetiredButton(BotError):
+    """A click on a button the bot made under an earlier action address (before the address had a secret, or
+    under an earlier ``BOT_SECRET``): it cannot be checked any more, so it does nothing."""
+
+
+@dataclass
+class UnknownClicker(BotError):
+    """A click whose user Mattermost does not know (``GET /users/{id}`` answered 404)."""

@@ -6,7 +6,9 @@ as typed values (``bot.core.model``). The HTTP underneath (one pooled session, t
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Iterable, TypeVar
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -46,6 +48,10 @@ def _confirmed(body: Any, what: str) -> None:
     revocation); otherwise ``UpstreamMalformed``: a 200 without it confirms nothing."""
     if not (isinstance(body, dict) and body.get("status") == "OK"):
         raise UpstreamMalformed(f"its answer to {what} was not the confirmation it sends")
+
+#: Users already fetched by id in the request being served (see ``MattermostAPI.remembering_users``), by
+#: (client, user id); None outside such a request.
+_REMEMBERED: ContextVar[dict[tuple[int, str], User] | None] = ContextVar("remembered_users", default=None)
 
 
 def _built(build: Callable[[], T], what: str) -> T:
@@ -138,8 +144,25 @@ class MattermostAPI:
         return self._bot_user_id
 
     def user(self, user_id: str) -> User:
-        """``GET /users/{user_id}``."""
-        return self._user("/users/" + quote(user_id, safe=""))
+        """``GET /users/{user_id}``; within :meth:`remembering_users`, at most once per user."""
+        remembered = _REMEMBERED.get()
+        key = (id(self), user_id)
+        if remembered is not None and key in remembered:
+            return remembered[key]
+        user = self._user("/users/" + quote(user_id, safe=""))
+        if remembered is not None:
+            remembered[key] = user
+        return user
+
+    @contextmanager
+    def remembering_users(self) -> Iterator[None]:
+        """Within the block (one request, on this thread), :meth:`user` asks Mattermost about each user once:
+        the click edge's look at the clicker and the command's look at its caller are one call."""
+        token = _REMEMBERED.set({})
+        try:
+            yield
+        finally:
+            _REMEMBERED.reset(token)
 
     def user_by_username(self, username: str) -> User:
         """``GET /users/username/{username}`` (the name is percent-encoded; the driver would not)."""

@@ -6,6 +6,12 @@ line and quoted to the user when the bot fails unexpectedly; work handed to anot
 (:func:`carrying_request_id`). No log line ever carries a token: nothing logs request forms, headers,
 or Mattermost's answers, and the id in a command webhook's path (a secret, which urllib3 logs at DEBUG
 with every request line) is blanked out.
+
+The button endpoint's path holds a secret too (``bot.web.gate``). The front door marks each request in its
+WSGI environ for the access log (:data:`LOGGED_PATH`: the path to write instead of the real one;
+:data:`UNLOGGED`: write nothing, for a request the bot does not serve), which ``bot.ops.accesslog`` (gunicorn)
+honours; :func:`redact` blanks the secret out of whatever else might name the path (the development
+server's request lines, Flask's "Exception on <path>").
 """
 from __future__ import annotations
 
@@ -20,6 +26,10 @@ from pythonjsonlogger.json import JsonFormatter
 REQUEST_ID_HEADER = "X-Request-Id"
 _ACCEPTABLE_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 _HOOK_ID = re.compile(r"(/hooks/commands/)[^/\s\"'?#]+")
+#: WSGI environ keys the front door sets: the path the access log writes instead of the request's own, and
+#: "this request is not written to the access log at all".
+LOGGED_PATH = "sessions_bot.logged_path"
+UNLOGGED = "sessions_bot.unlogged"
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -51,6 +61,35 @@ class HookIdRedactor(logging.Filter):
         if "/hooks/commands/" in message:
             record.msg, record.args = _HOOK_ID.sub(r"\1…", message), None
         return True
+
+
+class SecretRedactor(logging.Filter):
+    """Replaces each registered secret in a record's message with what stands for it (e.g. ``<key>``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: dict[str, str] = {}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Always keep the record; rewrite its message when it holds a secret."""
+        message = record.getMessage()
+        redacted = message
+        for secret, shown in self.secrets.items():
+            redacted = redacted.replace(secret, shown)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def redact(secret: str, shown: str, loggers: tuple[str, ...]) -> None:
+    """From now on, records of ``loggers`` show ``shown`` wherever their message held ``secret``."""
+    for name in loggers:
+        logger = logging.getLogger(name)
+        redactor = next((f for f in logger.filters if isinstance(f, SecretRedactor)), None)
+        if redactor is None:
+            redactor = SecretRedactor()
+            logger.addFilter(redactor)
+        redactor.secrets[secret] = shown
 
 
 class RequestIdFilter(logging.Filter):

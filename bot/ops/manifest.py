@@ -2,7 +2,9 @@
 
 The JSON file is the single source of truth for what ``sessions-bot install`` registers and what
 ``sessions-bot check`` expects: the command itself (trigger, method, texts, autocomplete), the paths
-the bot serves under its public URL, and what the bot account must be allowed to do.
+the bot serves under its public URL (``actions_path`` is where the button path starts: clicks are served
+under it at a secret derived from ``BOT_SECRET``, which nothing registers or prints), and what the bot
+account must be allowed to do.
 
 The rules are Mattermost's ``Command.IsValid`` (../shared/MATTERMOST.md §1.6; lengths count UTF-8
 bytes, as Go's ``len`` does) plus the bot's own: a lowercase trigger (the server stores it
@@ -77,9 +79,10 @@ class Manifest:
         """Where Mattermost sends the command: the bot's public base URL plus :attr:`url_path`."""
         return _under(public_url, self.url_path)
 
-    def actions_url(self, public_url: str) -> str:
-        """Where Mattermost sends button clicks: the public base URL plus :attr:`actions_path`."""
-        return _under(public_url, self.actions_path)
+    def actions_url(self, public_url: str, key: str) -> str:
+        """Where Mattermost sends button clicks: the public base URL plus :attr:`actions_path` and the secret
+        ``key`` (``bot.web.gate.action_key``); written only into buttons, never printed."""
+        return _under(public_url, f"{self.actions_path.rstrip('/')}/{key}")
 
     def command_body(self, team_id: str, url: str) -> dict[str, Any]:
         """The JSON body of ``POST /api/v4/commands`` registering this command on a team at ``url``."""

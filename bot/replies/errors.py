@@ -18,6 +18,7 @@ from bot.core.errors import (
     ForgedButton,
     MattermostUnreachable,
     Refused,
+    RetiredButton,
     SessionAlreadyGone,
     SessionNotFound,
     StillSignedIn,
@@ -25,6 +26,7 @@ from bot.core.errors import (
     TokenAlreadyGone,
     TokenStillActive,
     TooManyMembers,
+    UnknownClicker,
     UpstreamMalformed,
     UpstreamRejected,
     UserNotFound,
@@ -168,6 +170,11 @@ def error_message(error: BotError) -> str:
             )
         case ForeignButton():
             return f"🚫 This button was made for someone else, so it does nothing for you. {_NOTHING_CHANGED}"
+        case RetiredButton():
+            return (f"⌛ This button is out of date: the sessions bot's address for buttons has changed since it was "
+                    f"made. Run `/sessions` again for fresh ones. {_NOTHING_CHANGED}")
+        case UnknownClicker():
+            return f"🚫 Mattermost does not know the account this click came from, so it does nothing. {_NOTHING_CHANGED}"
         case ChannelNotFound() | TooManyMembers():
             return f"🚫 {_ref_channel(error.ref)}: {skip_reason(error)}. {_NOTHING_CHANGED}"
     return f"⚠️ Something went wrong in the sessions bot. {_CHECK_FIRST}"

@@ -16,6 +16,11 @@ connection, a status other than 200 or a body that does not decode as a
 ``app.post.get.app_error``, the click fails, and ``ephemeral_text`` is not shown**. Otherwise a
 non-empty ``ephemeral_text`` becomes an ephemeral post for the clicker in the post's thread,
 ``<url|text>`` links converted unless ``skip_slack_parsing``.
+
+The request's ``team_id`` is the post's channel's (``upstreamRequest.TeamId = channel.TeamId``, read at
+@0029e8da): ``""`` for a direct or group message, and then no team is looked up, so ``team_domain`` is ``""``
+too ("Direct and group channels won't have teams"). The stand-in's direct channels have ``team_id ""``;
+it has no group channels.
 """
 from __future__ import annotations
 

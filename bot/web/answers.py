@@ -9,6 +9,7 @@ from typing import Any, Callable
 from flask import Response, jsonify
 from werkzeug.exceptions import HTTPException
 
+from bot.core.invocation import Invocation
 from bot.ops.logs import current_request_id
 from bot.replies.errors import internal_error
 from bot.replies.values import Reply
@@ -23,17 +24,17 @@ def ephemeral(text: str) -> Response:
     return jsonify(response_type="ephemeral", text=text)
 
 
-def signed_attachments(reply: Reply, viewer_id: str) -> list[dict[str, Any]]:
-    """The reply's attachments as Mattermost JSON, buttons signed for ``viewer_id``."""
+def signed_attachments(reply: Reply, invocation: Invocation) -> list[dict[str, Any]]:
+    """The reply's attachments as Mattermost JSON, buttons signed for the caller and the team the command ran in."""
     bot = parts()
-    return attachments_json(reply.attachments, viewer_id, bot.signer, bot.action_url)
+    return attachments_json(reply.attachments, invocation.caller_id, bot.signer, bot.action_url, invocation.team_id)
 
 
-def reply_body(reply: Reply, viewer_id: str) -> dict[str, Any]:
-    """The ephemeral ``CommandResponse`` JSON of ``reply``, its buttons signed for ``viewer_id``."""
+def reply_body(reply: Reply, invocation: Invocation) -> dict[str, Any]:
+    """The ephemeral ``CommandResponse`` JSON of ``reply``, its buttons signed for the caller (and their team)."""
     body: dict[str, Any] = {"response_type": "ephemeral", "text": reply.text}
     if reply.attachments:
-        body["attachments"] = signed_attachments(reply, viewer_id)
+        body["attachments"] = signed_attachments(reply, invocation)
     return body
 
 

@@ -13,13 +13,14 @@ from bot.mattermost.client import MattermostAPI
 from bot.mattermost.http import POOL_SIZE
 from bot.ops import metrics
 from bot.ops.config import Settings, load_settings
-from bot.ops.logs import configure_logging, init_request_ids
+from bot.ops.logs import configure_logging, init_request_ids, redact
 from bot.ops.manifest import Manifest, load_manifest
 from bot.ops.ratelimit import Limits
 from bot.web import clicks, probes, slash
 from bot.web.answers import plain_error
 from bot.web.buttons import ButtonSigner
 from bot.web.effects import Effects
+from bot.web.gate import SHOWN_KEY, FrontDoor, action_key
 from bot.web.parts import BotParts
 from bot.web.readiness import Readiness
 
@@ -55,12 +56,14 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
     app.before_request(refuse_oversized_chunked_body)
     app.config.update(MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES, SLASH_COMMAND_TOKENS=settings.slash_command_tokens)
     api = api or MattermostAPI(settings)
+    key = action_key(settings.bot_secret.get_secret_value())
+    redact(key, SHOWN_KEY, ("werkzeug", app.logger.name))  # the development server's request lines, Flask's own
     app.extensions["sessions_bot"] = BotParts(
         api=api,
         features=Context(api, settings.bot_secret.get_secret_value(), sleep=sleep),
         effects=Effects(api, notify_targets=settings.notify_targets, audit_channel_id=settings.audit_channel_id),
         signer=ButtonSigner(settings.bot_secret.get_secret_value()),
-        action_url=manifest.actions_url(settings.bot_public_url) if settings.bot_public_url else "",
+        action_url=manifest.actions_url(settings.bot_public_url, key) if settings.bot_public_url else "",
         limits=Limits.of(settings.revoke_rate_limit, settings.lookup_rate_limit,
                          settings.rate_limit_storage_uri.get_secret_value()),
         # As many commands run at once as there are pooled connections to Mattermost; more wait their turn.
@@ -69,8 +72,11 @@ def create_app(settings: Settings | None = None, *, api: MattermostAPI | None = 
         readiness=Readiness(api),
     )
     app.register_blueprint(slash.blueprint(manifest.url_path))
-    app.register_blueprint(clicks.blueprint(manifest.actions_path))
+    app.register_blueprint(clicks.blueprint(manifest.actions_path, key))
     app.register_error_handler(HTTPException, plain_error)
     app.register_blueprint(probes.blueprint)
     metrics.register(app, token=settings.metrics_token.get_secret_value() if settings.metrics_token else None)
+    # In front of everything: only the paths registered above (and the action path with its key) reach the app.
+    served = [rule.rule for rule in app.url_map.iter_rules() if not rule.arguments]
+    app.wsgi_app = FrontDoor(app.wsgi_app, served=served, actions_path=manifest.actions_path, key=key)  # type: ignore[method-assign]
     return app

@@ -6,11 +6,21 @@ command it runs and the user it was shown to, signed with ``BOT_SECRET`` and tim
 (itsdangerous). A click is honoured only when the signature holds, the button is younger than its
 lifetime and the clicker is the user it was made for; the command then runs from scratch, with
 today's permissions. Nothing is stored, so any replica can serve any click.
+
+A button also carries the team of the command that made it (``team``, signed with the rest): Mattermost
+sends ``team_id ""`` for a click in a direct or group message (``DoPostActionWithCookie`` sets the
+request's ``TeamId`` from the post's channel, and "Direct and group channels won't have teams"; MM
+``server/channels/app/integration_action.go`` @0029e8da), while the command typed there came with the
+team the user was in (``executeCommand``, ``server/channels/api4/command.go`` @01e8aa55). A ``~channel``
+is looked up again in that team when the click comes. A context signed before buttons carried a team
+reads as one without it (the click's own team: nothing is looked up anywhere else); a ``team`` that is not
+a Mattermost id (or empty) is not one the bot signed.
 """
 from __future__ import annotations
 
 import re
 import time
+from dataclasses import dataclass
 from typing import Any, Callable, Literal
 
 from itsdangerous import (
@@ -34,6 +44,7 @@ from bot.core.commands import (
 )
 from bot.core.errors import ExpiredButton, ForeignButton, ForgedButton
 from bot.core.filters import Duration, Platform, SessionFilter
+from bot.core.model import is_id
 from bot.replies.values import Attachment
 
 #: How long a button works after it was shown.
@@ -139,20 +150,38 @@ def _user_kind(kind: object) -> Literal["username", "email", "id"]:
     return kind  # type: ignore[return-value]
 
 
+@dataclass(frozen=True)
+class SignedClick:
+    """What a verified click may run: the command, and the team of the command that made the button
+    (None for a button signed before buttons carried one)."""
+
+    command: Command
+    team_id: str | None
+
+
 class ButtonSigner:
-    """Signs a button's command for one viewer; verifies a click's context for the clicker."""
+    """Signs a button's command for one viewer (and the team it was made in); verifies a click's context for
+    the clicker."""
 
     def __init__(self, secret: str, *, max_age_s: int = BUTTON_LIFETIME_S, clock: Callable[[], float] = time.time) -> None:
         signer = type("ClockedSigner", (TimestampSigner,), {"get_timestamp": lambda _self: int(clock())})
         self._serializer = URLSafeTimedSerializer(secret, salt=_SALT, signer=signer)
         self.max_age_s = max_age_s
 
-    def sign(self, viewer_id: str, command: Command) -> str:
-        """An opaque context value: ``command`` for ``viewer_id``, timestamped now."""
-        return str(self._serializer.dumps({"for": viewer_id, "run": _encode(command)}))
+    def sign(self, viewer_id: str, command: Command, team_id: str = "") -> str:
+        """An opaque context value: ``command`` for ``viewer_id``, made in ``team_id`` (when known), timestamped now."""
+        payload: dict[str, Any] = {"for": viewer_id, "run": _encode(command)}
+        if team_id:
+            payload["team"] = team_id
+        return str(self._serializer.dumps(payload))
 
     def verify(self, context: object, clicker_id: str) -> Command:
         """The command a click may run; raises ForgedButton, ExpiredButton or ForeignButton."""
+        return self.verified(context, clicker_id).command
+
+    def verified(self, context: object, clicker_id: str) -> SignedClick:
+        """The command a click may run and the team it was made in; raises ForgedButton, ExpiredButton or
+        ForeignButton."""
         signed = context.get("signed") if isinstance(context, dict) else None
         # What the bot signs is URL-safe ASCII, in one form only; JSON can carry anything, "\ud800" included.
         if not isinstance(signed, str) or not signed.isascii() or not _canonical(signed):
@@ -167,14 +196,18 @@ class ButtonSigner:
             raise ForgedButton()
         if payload.get("for") != clicker_id:
             raise ForeignButton()
+        team_id = payload.get("team")
+        if team_id is not None and not is_id(team_id):
+            raise ForgedButton()
         try:
-            return _decode(payload["run"])
+            return SignedClick(_decode(payload["run"]), team_id)
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError):
             raise ForgedButton() from None
 
 
-def attachments_json(attachments: tuple[Attachment, ...], viewer_id: str, signer: ButtonSigner, action_url: str) -> list[dict[str, Any]]:
-    """Mattermost's attachment JSON, each button carrying its command signed for ``viewer_id``."""
+def attachments_json(attachments: tuple[Attachment, ...], viewer_id: str, signer: ButtonSigner, action_url: str,
+                     team_id: str = "") -> list[dict[str, Any]]:
+    """Mattermost's attachment JSON, each button carrying its command signed for ``viewer_id`` in ``team_id``."""
     return [
         {
             "title": a.title,
@@ -185,7 +218,7 @@ def attachments_json(attachments: tuple[Attachment, ...], viewer_id: str, signer
                     "type": "button",
                     "name": b.label,
                     "style": b.style,
-                    "integration": {"url": action_url, "context": {"signed": signer.sign(viewer_id, b.command)}},
+                    "integration": {"url": action_url, "context": {"signed": signer.sign(viewer_id, b.command, team_id)}},
                 }
                 for b in a.buttons
             ],

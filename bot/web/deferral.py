@@ -97,7 +97,7 @@ def _job(pending: Pending, hook: str, handoff: Handoff) -> Reply:
 
     reply = answered(pending.invocation, pending.command, report)
     if handoff.finish():
-        deliver_late(api, hook, reply_body(reply, pending.invocation.caller_id))
+        deliver_late(api, hook, reply_body(reply, pending.invocation))
     return reply
 
 

@@ -99,14 +99,15 @@ STEPS: tuple[Step, ...] = (authenticate, read, rate_limit, run, reply)
 
 
 def handle(edge: Edge) -> Response:
-    """Take the request through :data:`STEPS`, until one answers."""
+    """Take the request through :data:`STEPS`, until one answers (each user fetched by id at most once)."""
     pending: Pending | None = None
-    for step in STEPS:
-        result = step(edge, pending)
-        if isinstance(result, Response):
-            return result
-        if result is not None:
-            pending = result
+    with parts().api.remembering_users():
+        for step in STEPS:
+            result = step(edge, pending)
+            if isinstance(result, Response):
+                return result
+            if result is not None:
+                pending = result
     raise AssertionError("the last step always answers")  # pragma: no cover
 
 

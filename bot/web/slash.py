@@ -5,7 +5,7 @@ carries (the ``token`` field, the ``Authorization: Token …`` header) is config
 its ``user_id`` is then the caller. Mattermost shows the user an error for any non-200 answer (§1.3), so once a
 request is authentic and well-formed the answer is always 200 with an ephemeral JSON body, even for refusals
 and upstream failures. Only requests that did not come from a configured command (bad token, wrong method or
-content type, oversized, no user) get a 4xx.
+content type, oversized, a field longer than Mattermost sends it (``bot.web.limits``), no user) get a 4xx.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from bot.core.model import is_id
 from bot.core.parse import parse
 from bot.ops import metrics
 from bot.replies.values import Reply
+from bot.web import limits
 from bot.web.answers import ephemeral, reply_body, unexpected
 from bot.web.deferral import hook_id
 from bot.web.edge import Pending
@@ -55,6 +56,12 @@ class SlashEdge:
         if not token_is_valid(_presented_tokens(), current_app.config["SLASH_COMMAND_TOKENS"]):
             metrics.record_refusal("bad_token")
             abort(401)
+        field = limits.too_long({name: request.form.getlist(name) for name in limits.SLASH_FIELDS},
+                                limits.SLASH_FIELDS, repeated=True)
+        if field is not None:
+            limits.refuse("slash command", field, limits.SLASH_FIELDS[field])
+            metrics.record_refusal("oversized_field")
+            abort(400)
         if any(len(request.form.getlist(name)) > 1 for name in _SINGLE_FIELDS):
             abort(400)
         if not is_id(request.form.get("user_id", "")):
@@ -68,7 +75,7 @@ class SlashEdge:
         return Pending(invocation, parse(form.get("text", "")), hook_id(form.get("response_url", "")))
 
     def answer(self, pending: Pending, reply: Reply) -> Response:
-        return jsonify(reply_body(reply, pending.invocation.caller_id))
+        return jsonify(reply_body(reply, pending.invocation))
 
 
 def sessions_command() -> Response:

@@ -37,7 +37,7 @@ from bot.sandbox.records import copied
 from bot.sandbox.roles import REVOKE_USER_ACCESS_TOKEN
 from bot.web.buttons import ButtonSigner
 from tests.support.lookups import audit_records
-from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
+from tests.support.settings import BOT_SECRET, COMMAND_TOKEN, actions_url
 from tests.support.stack import Mode, Waits, bot_app, serve_bot, start_stand_in
 
 # --- who is who ------------------------------------------------------------------------------------
@@ -324,7 +324,7 @@ def env() -> Iterator[Env]:
             decided = ask_mattermost(world, mattermost.url)
             for url in (typed.url, clicked.url):  # the bot's token opens its session once, before the snapshot
                 run_slash_command(world, url + "/slash/sessions", COMMAND_TOKEN, "alice", "list")
-            yield Env(world, typed.url + "/slash/sessions", clicked.url + "/actions", freeze(world), decided,
+            yield Env(world, typed.url + "/slash/sessions", actions_url(clicked.url), freeze(world), decided,
                       mattermost.url)
     finally:
         mattermost.stop()

@@ -10,7 +10,7 @@ from bot.core.commands import RevokeAll, RevokeSession
 from bot.sandbox import buttons_of, click_button, run_slash_command, send_action
 from bot.web.buttons import ButtonSigner
 from tests.support.lookups import audit_records, session_ids, uid
-from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
+from tests.support.settings import BOT_SECRET, COMMAND_TOKEN, actions_url
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def sign(viewer_id: str, command, *, age_s: float = 0) -> dict:
 
 def test_forged_context_is_refused_and_nothing_is_revoked(button_bot, world):
     before = session_ids(world, "alice")
-    result = send_action(world, button_bot.url + "/actions", "alice", {"signed": "forged", "do": "revoke-all", "yes": True})
+    result = send_action(world, actions_url(button_bot.url), "alice", {"signed": "forged", "do": "revoke-all", "yes": True})
     assert "not made by the sessions bot" in result.ephemeral_text
     assert session_ids(world, "alice") == before
 
@@ -119,26 +119,26 @@ def test_forged_context_is_refused_and_nothing_is_revoked(button_bot, world):
 def test_altered_context_is_refused(button_bot, world):
     context = sign(uid(world, "alice"), RevokeSession(sorted(session_ids(world, "alice"))[0], None))
     context["signed"] = context["signed"][:-2] + ("AA" if not context["signed"].endswith("AA") else "BB")
-    result = send_action(world, button_bot.url + "/actions", "alice", context)
+    result = send_action(world, actions_url(button_bot.url), "alice", context)
     assert "not made by the sessions bot" in result.ephemeral_text
 
 
 def test_context_signed_with_another_secret_is_refused(button_bot, world):
     other = {"signed": ButtonSigner("another-secret-of-at-least-32-chars!!").sign(uid(world, "alice"), RevokeAll(None, True))}
-    assert "not made by the sessions bot" in send_action(world, button_bot.url + "/actions", "alice", other).ephemeral_text
+    assert "not made by the sessions bot" in send_action(world, actions_url(button_bot.url), "alice", other).ephemeral_text
     assert session_ids(world, "alice")
 
 
 def test_expired_button_is_refused(button_bot, world):
     context = sign(uid(world, "bob"), RevokeAll(None, True), age_s=16 * 60)
-    result = send_action(world, button_bot.url + "/actions", "bob", context)
+    result = send_action(world, actions_url(button_bot.url), "bob", context)
     assert "expired" in result.ephemeral_text and "15 minutes" in result.ephemeral_text
     assert session_ids(world, "bob")
 
 
 def test_button_made_for_someone_else_is_refused_even_through_a_crafted_post(button_bot, world):
     context = sign(uid(world, "alice"), RevokeAll(None, True))  # alice's own "sign out everywhere"
-    result = send_action(world, button_bot.url + "/actions", "bob", context)  # bob clicks a copy of it
+    result = send_action(world, actions_url(button_bot.url), "bob", context)  # bob clicks a copy of it
     assert "made for someone else" in result.ephemeral_text
     assert session_ids(world, "alice") and session_ids(world, "bob")
 
@@ -153,9 +153,9 @@ def test_user_who_lost_edit_other_users_after_the_list_is_refused_at_click_time(
 
 def test_action_requests_that_are_not_json_or_have_no_user_get_4xx(button_bot):
 
-    assert button_bot.http.post(button_bot.url + "/actions", data="x", timeout=5).status_code == 415
-    assert button_bot.http.post(button_bot.url + "/actions", data="{not json", headers={"Content-Type": "application/json"}, timeout=5).status_code == 400
-    assert button_bot.http.post(button_bot.url + "/actions", json={"context": {}}, timeout=5).status_code == 400
+    assert button_bot.http.post(actions_url(button_bot.url), data="x", timeout=5).status_code == 415
+    assert button_bot.http.post(actions_url(button_bot.url), data="{not json", headers={"Content-Type": "application/json"}, timeout=5).status_code == 400
+    assert button_bot.http.post(actions_url(button_bot.url), json={"context": {}}, timeout=5).status_code == 400
 
 
 # --- notifications ------------------------------------------------------------------------------
@@ -220,11 +220,15 @@ def test_refusals_and_listing_others_are_audited_but_listing_yourself_is_not(typ
     ]
 
 
-def test_forged_clicks_are_audited(button_bot, world, caplog):
+def test_forged_clicks_are_audited_by_id_without_asking_mattermost_or_trusting_the_requests_name(button_bot, world, caplog):
+    """A button the bot did not sign runs nothing, so its clicker is not looked up: the line names the id only
+    (never the ``user_name`` the request claims)."""
     caplog.set_level(logging.INFO, logger="bot.audit")
-    send_action(world, button_bot.url + "/actions", "bob", {"signed": "nope"})
+    send_action(world, actions_url(button_bot.url), "bob", {"signed": "nope"})
     [record] = audit_records(caplog)
-    assert (record["action"], record["result"], record["reason"], record["actor_username"]) == ("button", "refused", "ForgedButton", "bob")
+    assert (record["action"], record["result"], record["reason"]) == ("button", "refused", "ForgedButton")
+    assert (record["actor_id"], record["actor_username"]) == (uid(world, "bob"), "")
+    assert world.exchanges == []
 
 
 def test_audit_channel_gets_a_readable_line(make_bot, world):
@@ -265,7 +269,7 @@ def test_an_unexpected_bug_during_a_click_is_a_friendly_message_not_a_500(button
         raise RuntimeError("boom")
 
     monkeypatch.setattr("bot.features.single.run", explode)
-    result = send_action(world, button_bot.url + "/actions", "alice", sign(uid(world, "alice"), RevokeAll(None, True)))
+    result = send_action(world, actions_url(button_bot.url), "alice", sign(uid(world, "alice"), RevokeAll(None, True)))
     assert "Something went wrong in the sessions bot (reference `" in result.ephemeral_text
     assert result.error is None
 

@@ -23,7 +23,8 @@ from bot.ops.manifest import (
     parse_manifest,
 )
 from bot.web.app import create_app
-from tests.support.settings import bot_settings
+from bot.web.gate import action_key
+from tests.support.settings import BOT_SECRET, bot_settings
 
 TEAM_ID = "t" * 26
 
@@ -81,14 +82,15 @@ def test_the_bot_serves_the_command_and_clicks_at_the_manifest_paths(manifest: M
     app = create_app(bot_settings("http://127.0.0.1:9", "bot-token", bot_public_url="https://bot.example.com/base"),
                      manifest=moved)
     post_routes = {rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())}
-    assert post_routes == {"/hooks/mattermost/sessions", "/hooks/mattermost/clicks"}
-    assert app.extensions["sessions_bot"].action_url == "https://bot.example.com/base/hooks/mattermost/clicks"
+    assert post_routes == {"/hooks/mattermost/sessions", "/hooks/mattermost/clicks/<key>"}
+    key = action_key(BOT_SECRET)
+    assert app.extensions["sessions_bot"].action_url == "https://bot.example.com/base/hooks/mattermost/clicks/" + key
 
 
 def test_by_default_the_bot_serves_the_repository_manifest_paths(manifest: Manifest) -> None:
     app = create_app(bot_settings("http://127.0.0.1:9", "bot-token"))
     post_routes = {rule.rule for rule in app.url_map.iter_rules() if "POST" in (rule.methods or ())}
-    assert post_routes == {manifest.url_path, manifest.actions_path}
+    assert post_routes == {manifest.url_path, manifest.actions_path + "/<key>"}
 
 
 # -- what it sends to Mattermost -----------------------------------------------------------
@@ -106,7 +108,7 @@ def test_the_command_body_has_what_post_commands_requires_and_every_manifest_fie
 @pytest.mark.parametrize("public_url", ["https://bot.example.com", "https://bot.example.com/", " https://bot.example.com "])
 def test_the_command_url_is_the_public_url_plus_the_path(manifest: Manifest, public_url: str) -> None:
     assert manifest.command_url(public_url) == "https://bot.example.com/slash/sessions"
-    assert manifest.actions_url(public_url) == "https://bot.example.com/actions"
+    assert manifest.actions_url(public_url, "k" * 32) == "https://bot.example.com/actions/" + "k" * 32
 
 
 def test_a_public_url_under_a_sub_path_keeps_it(manifest: Manifest) -> None:

@@ -56,6 +56,7 @@ from bot.core.errors import (
     ForgedButton,
     MattermostUnreachable,
     Refused,
+    RetiredButton,
     SessionAlreadyGone,
     SessionNotFound,
     StillSignedIn,
@@ -63,6 +64,7 @@ from bot.core.errors import (
     TokenAlreadyGone,
     TokenStillActive,
     TooManyMembers,
+    UnknownClicker,
     UpstreamMalformed,
     UpstreamRejected,
     UserNotFound,
@@ -246,6 +248,8 @@ ERRORS: dict[type[BotError], st.SearchStrategy[BotError]] = {
     ForgedButton: st.just(ForgedButton()),
     ExpiredButton: st.builds(ExpiredButton, st.integers(0, 10**7)),
     ForeignButton: st.just(ForeignButton()),
+    RetiredButton: st.just(RetiredButton()),
+    UnknownClicker: st.just(UnknownClicker()),
     BotError: st.just(BotError()),
 }
 errors = st.one_of(*ERRORS.values())

@@ -16,6 +16,7 @@ from bot.sandbox import run_registered_command
 from bot.sandbox.background import BackgroundServer
 from bot.setup.cli import main
 from bot.web.app import create_app
+from bot.web.gate import action_key
 from tests.support.settings import BOT_SECRET, bot_settings
 
 pytestmark = pytest.mark.sockets
@@ -145,6 +146,16 @@ def test_check_after_install_is_all_green_and_exits_zero(cli):
     status, out, _ = cli("check", SLASH_COMMAND_TOKENS=",".join(token), BOT_SECRET=BOT_SECRET, BOT_PUBLIC_URL=BOT_URL)
     assert status == 0 and "✗" not in out
     assert out.count("✓ /sessions on team") == 2 and "edit_other_users" in out and "manage_system" in out
+
+
+def test_neither_install_nor_check_ever_prints_the_secret_button_path(cli):
+    """The button path is derived from BOT_SECRET and written only into buttons (nothing registers it): an
+    operator's terminal or CI log never holds it."""
+    installed = cli("install", "--all-teams", "--url", BOT_URL, BOT_SECRET=BOT_SECRET)
+    token = printed_tokens(installed[1])
+    checked = cli("check", SLASH_COMMAND_TOKENS=",".join(token), BOT_SECRET=BOT_SECRET, BOT_PUBLIC_URL=BOT_URL)
+    assert installed[0] == checked[0] == 0
+    assert not any(action_key(BOT_SECRET) in text for text in (*installed[1:], *checked[1:]))
 
 
 def test_check_before_install_says_to_install_and_exits_one(cli):

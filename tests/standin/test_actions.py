@@ -280,6 +280,24 @@ def test_a_click_sends_exactly_the_post_action_integration_request(world: World,
     assert len(sent["trigger_id"]) > 26
 
 
+def test_a_click_in_a_direct_message_sends_an_empty_team_though_the_command_came_with_one(
+        world: World, integration: Integration) -> None:
+    """``DoPostActionWithCookie`` takes the request's ``TeamId`` from the post's channel, and looks no team up
+    for an empty one ("Direct and group channels won't have teams"): ``team_id`` and ``team_domain`` are ``""``
+    (MM ``server/channels/app/integration_action.go`` @0029e8da). The command typed there came with the team
+    the user was in (``executeCommand``, ``server/channels/api4/command.go`` @01e8aa55)."""
+    dm = world.get_or_create_direct_channel(uid(world, "alice"), uid(world, "bob"))
+    command_url, seen, set_handler = integration
+    set_handler(lambda: jsonify({"response_type": "ephemeral", "text": "Sign out?",
+                                 "attachments": [{"text": "x", "actions": actions(command_url)}]}))
+    typed = run_slash_command(world, command_url, TOKEN, "alice", "list", channel_name=dm["name"])
+    assert typed.error is None and seen[0]["form"]["team_id"] == [world.team["id"]]
+    answer_clicks_with(integration, lambda: jsonify({}))
+    assert click_button(world, typed.post_id, "Revoke", "alice").error is None
+    sent = json.loads(action_calls(integration)[0]["body"])
+    assert (sent["channel_id"], sent["channel_name"], sent["team_id"], sent["team_domain"]) == (dm["id"], dm["name"], "", "")
+
+
 def test_a_button_can_be_clicked_by_id_and_each_sends_its_own_context(world: World, integration: Integration) -> None:
     post_id = ask(world, integration)
     answer_clicks_with(integration, lambda: jsonify({}))

@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.ops.config import Settings, load_settings
+from bot.web.gate import action_key, action_route
 
 COMMAND_TOKEN = "cmdtoken7q3xk9wz1m5p8r2t6v4y"
 BOT_SECRET = "test-secret-that-is-long-enough-for-hmac-use"
@@ -21,3 +22,8 @@ def bot_settings(mattermost_url: str, bot_token: str, **overrides: Any) -> Setti
     }
     values.update(overrides)
     return load_settings(**values)
+
+
+def actions_url(bot_url: str, secret: str = BOT_SECRET) -> str:
+    """Where a bot at ``bot_url`` with ``secret`` as its ``BOT_SECRET`` serves button clicks (``bot.web.gate``)."""
+    return bot_url + action_route("/actions", action_key(secret))

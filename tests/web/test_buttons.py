@@ -200,3 +200,33 @@ def test_audit_record_lists_the_disabled_token_ids():
                        token_ids=("k" * 26,))
     record = json.loads(json.dumps(audit_record(event, NOW_MS)))
     assert record["token_ids"] == ["k" * 26] and record["session_ids"] == []
+
+
+# --- the team a button was made in ----------------------------------------------------------------
+
+TEAM_ID = "t" * 26
+
+
+def test_a_button_carries_the_team_of_the_command_that_made_it():
+    signer = ButtonSigner(SECRET)
+    click = signer.verified({"signed": signer.sign(ALICE_ID, Cancel(), TEAM_ID)}, ALICE_ID)
+    assert (click.command, click.team_id) == (Cancel(), TEAM_ID)
+    reply = revoke_all_preview(None, [Session.from_api(session_json())], NOW_MS, buttons=True)
+    [attachment] = attachments_json(reply.attachments, ALICE_ID, signer, "https://bot.example.com/actions/k", TEAM_ID)
+    assert all(signer.verified(b["integration"]["context"], ALICE_ID).team_id == TEAM_ID for b in attachment["actions"])
+
+
+def test_a_context_signed_before_buttons_carried_a_team_reads_as_one_without():
+    click = ButtonSigner(SECRET).verified(signed_by_hand({"do": "cancel"}), ALICE_ID)
+    assert (click.command, click.team_id) == (Cancel(), None)
+
+
+@pytest.mark.parametrize("team", ["", "x", "t" * 27, 26, None, ["t" * 26]])
+def test_a_team_that_is_not_a_mattermost_id_is_not_one_the_bot_signed(team):
+    serializer = URLSafeTimedSerializer(SECRET, salt="sessions-bot/button/v1")
+    context = {"signed": serializer.dumps({"for": ALICE_ID, "team": team, "run": {"do": "cancel"}})}
+    if team is None:  # JSON null: as if absent
+        assert ButtonSigner(SECRET).verified(context, ALICE_ID).team_id is None
+        return
+    with pytest.raises(ForgedButton):
+        ButtonSigner(SECRET).verified(context, ALICE_ID)

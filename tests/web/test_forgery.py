@@ -33,6 +33,7 @@ from bot.sandbox.background import BackgroundServer
 from bot.web.buttons import ButtonSigner
 from tests.support.lookups import audit_records, session_ids, uid
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
+from tests.support.settings import actions_url as actions_url_of
 from tests.support.waiting import eventually
 
 FORGED = error_message(ForgedButton())
@@ -157,7 +158,7 @@ def test_another_teams_command_token_works_only_once_configured(world, mattermos
 
 @pytest.fixture
 def actions_url(button_bot: BackgroundServer) -> str:
-    return button_bot.url + "/actions"
+    return actions_url_of(button_bot.url)
 
 
 @pytest.fixture
@@ -319,14 +320,14 @@ def test_a_forged_click_reaches_the_audit_log_but_never_mattermost_or_its_audit_
     sysadmin = uid(world, "sysadmin")
     for context in ({"signed": "x"}, signed(uid(world, "alice"), RevokeAll(None, True)),
                     signed(sysadmin, RevokeAll(None, True), age_s=3600)):
-        response = bot.http.post(bot.url + "/actions", json={"user_id": sysadmin, "user_name": "sysadmin",
+        response = bot.http.post(actions_url_of(bot.url), json={"user_id": sysadmin, "user_name": "sysadmin",
                                                              "context": context}, timeout=10)
         assert response.status_code == 200 and response.json()["ephemeral_text"] in (FORGED, FOREIGN, EXPIRED)
     assert world.exchanges == [] and world.posts_in(channel["id"]) == []
     assert [(r["action"], r["result"], r["reason"]) for r in audit_records(caplog)] == [
         ("button", "refused", "ForgedButton"), ("button", "refused", "ForeignButton"), ("button", "refused", "ExpiredButton")]
     # A click the bot signed, refused by permission, is a real user's action: the channel hears of it.
-    bob_click = send_action(world, bot.url + "/actions", "bob", signed(uid(world, "bob"), RevokeAll(
+    bob_click = send_action(world, actions_url_of(bot.url), "bob", signed(uid(world, "bob"), RevokeAll(
         UserRef("username", "alice", "@alice"), True)))
     assert "edit_other_users" in bob_click.ephemeral_text
     [line] = world.posts_in(channel["id"])

@@ -9,11 +9,12 @@ contexts, and odd headers (``Authorization`` variants, big headers, request ids,
 What must hold for every request:
 
 - the answer is a 4xx (a bare ``"<code> <name>\\n"``, never a detail) or a 200 of the route's own shape
-  (the slash route: JSON with ``response_type`` ``ephemeral``; ``/actions``: ``ephemeral_text`` or ``{}``),
+  (the slash route: JSON with ``response_type`` ``ephemeral``; the button route, ``/actions/<key>`` with the
+  key derived from ``BOT_SECRET``: ``ephemeral_text`` or ``{}``),
   never a 5xx, a redirect, or the "something went wrong" message that means the bot hit a bug;
 - where the request is well-formed enough to say, the exact status (405, 415, 413, 401, 400 or 200);
 - nothing is ever revoked or disabled in the stand-in;
-- a request carrying no valid credential (the slash route: no valid command token; ``/actions``: no
+- a request carrying no valid credential (the slash route: no valid command token; the button route: no
   context the bot signed for the clicker) causes no call to the stand-in at all. ``/readyz`` is the one
   designed exception: it asks ``GET /api/v4/users/me``, at most once per cache period;
 - another host named in a form (``response_url``) never hears from the bot.
@@ -61,8 +62,10 @@ from bot.ops.metrics import METRICS_PATH
 from bot.replies.errors import error_message
 from bot.sandbox import SandboxServer, World
 from bot.sandbox.background import BackgroundServer
+from bot.web import limits
 from bot.web.app import MAX_REQUEST_BYTES, create_app
 from bot.web.buttons import ButtonSigner
+from bot.web.gate import action_key, action_route
 from bot.web.readiness import READY_CACHE_SECONDS
 from tests.support.contract import (
     ContractUnavailable,
@@ -73,7 +76,9 @@ from tests.support.settings import BOT_SECRET, COMMAND_TOKEN, bot_settings
 
 MANIFEST = load_manifest()
 SLASH = MANIFEST.url_path
-ACTIONS = MANIFEST.actions_path
+#: Where the bot serves clicks (the secret path), and the rule it registers for it (what the metrics name).
+ACTIONS = action_route(MANIFEST.actions_path, action_key(BOT_SECRET))
+ACTIONS_RULE = action_route(MANIFEST.actions_path, "<key>")
 METRICS_TOKEN = "metrics-token-for-the-fuzz-0123456789"
 
 #: Every route the app serves and the methods it answers (HEAD comes with GET). The route-table test
@@ -89,7 +94,8 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", 
 UNKNOWN_PATHS = (
     "/", "/slash", "/slash/sessions/", "/slash//sessions", "/slash/./sessions/", "/SLASH/SESSIONS", "/actions/",
     "/actions/x", "/healthz/", "/metrics/", "/static/app.js", "/api/v4/users/me", "/hooks/commands/x",
-    "/%00", "/%2e%2e/etc/passwd", "/slash/sessions%00", "/" + "a" * 2000,
+    "/%00", "/%2e%2e/etc/passwd", "/slash/sessions%00", "/" + "a" * 2000, ACTIONS + "/", ACTIONS.upper(),
+    ACTIONS[:-1], ACTIONS + "0", "/actions/<key>",
 )
 #: Every (rule, method) the fuzz actually sent, for the route-table test.
 COVERED: set[tuple[str, str]] = set()
@@ -616,7 +622,7 @@ def expected_action_status(raw: Raw) -> int | None:
     content_type = raw.headers.get("Content-Type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         return 415
-    if len(raw.body) > MAX_REQUEST_BYTES:
+    if len(raw.body) > limits.CLICK_BYTES:
         return 413
     try:
         data = json.loads(raw.body)
@@ -624,9 +630,27 @@ def expected_action_status(raw: Raw) -> int | None:
         return 400
     except RecursionError:  # how deep the bot's parser goes depends on its own stack: 400, or parsed
         return None
-    if not isinstance(data, dict) or not (isinstance(data.get("user_id"), str) and ID.fullmatch(data["user_id"])):
+    if not isinstance(data, dict) or not click_fields_ok(data):
         return 400
     return None
+
+
+def click_fields_ok(data: dict[str, Any]) -> bool:
+    """Every field as Mattermost sends it (``PostActionIntegrationRequest``): text within its cap, the ids
+    ids (or empty, but the user's), the context an object (or nothing), its ``signed`` text within its cap."""
+    for name, cap in limits.CLICK_FIELDS.items():
+        value = data.get(name)
+        if value is not None and not (isinstance(value, str) and len(value) <= cap):
+            return False
+    if not (isinstance(data.get("user_id"), str) and ID.fullmatch(data["user_id"])):
+        return False
+    if not all(re.fullmatch(r"(?:[A-Za-z0-9]{26})?", data.get(name) or "") for name in ("channel_id", "team_id", "post_id")):
+        return False
+    context = data.get("context")
+    if context is not None and not isinstance(context, dict):
+        return False
+    signed = context.get("signed") if isinstance(context, dict) else None
+    return not (isinstance(signed, str) and len(signed) > limits.SIGNED)
 
 
 @pytest.mark.parametrize("kind", sorted(set(CONTEXT_KINDS)))
@@ -662,7 +686,7 @@ def check_click(stack: Stack, spec: ClickSpec) -> None:
     raw = Raw("POST", ACTIONS, {"Content-Type": "application/json", "Accept": "application/json"},
               json.dumps(body).encode(), credential=well_formed and spec.kind.startswith("valid"))
     response = run(stack, raw)
-    if not well_formed:
+    if not well_formed or not click_fields_ok(body):
         assert response.status_code == 400
         return
     assert response.status_code == 200 and response.headers["Content-Type"] == "application/json"
@@ -814,9 +838,10 @@ def test_regression_a_context_that_is_not_ascii_is_a_forgery_not_a_bug_report(st
 
 
 def test_regression_json_nested_too_deep_to_parse_is_a_400_not_a_bug_report(stack: Stack, caplog) -> None:
-    """Was 200 "Something went wrong" and an ERROR with a traceback in the log, for anyone's ``[[[[…``."""
+    """Was 200 "Something went wrong" and an ERROR with a traceback in the log, for anyone's ``[[[[…``. (Deeper
+    still is longer than a click can be: 413 before it is parsed.)"""
     caplog.set_level(logging.ERROR)
-    for body in (b"[" * 30_000, ('{"user_id": "' + USER_IDS["alice"] + '", "context": ' + "[" * 30_000 + "]" * 30_000 + "}").encode()):
+    for body in (b"[" * 9_000, ('{"user_id": "' + USER_IDS["alice"] + '", "context": ' + "[" * 9_000 + "]" * 9_000 + "}").encode()):
         assert run(stack, Raw("POST", ACTIONS, {"Content-Type": "application/json"}, body)).status_code == 400
     assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
 
@@ -848,7 +873,8 @@ def test_regression_no_static_file_route(stack: Stack) -> None:
 def test_every_registered_route_is_fuzzed(stack: Stack) -> None:
     """Every route the app registers has an oracle in ROUTES, with the same methods; and when the fuzz ran,
     it sent every one of those methods (and others) to every one of those routes."""
-    registered = {rule.rule: frozenset(rule.methods or ()) - {"OPTIONS"} for rule in stack.app.url_map.iter_rules()}
+    registered = {ACTIONS if rule.rule == ACTIONS_RULE else rule.rule: frozenset(rule.methods or ()) - {"OPTIONS"}
+                  for rule in stack.app.url_map.iter_rules()}
     assert registered == ROUTES
     if COVERED:
         for route, methods in ROUTES.items():

@@ -21,6 +21,7 @@ import pytest
 import requests
 
 from bot.sandbox import buttons_of, click_button, run_slash_command
+from bot.web.gate import action_key
 from tests.support.settings import BOT_SECRET, COMMAND_TOKEN
 
 pytestmark = pytest.mark.sockets
@@ -47,8 +48,8 @@ def environment(**variables: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def gunicorn_bot(world, mattermost) -> Iterator[str]:
+def start_gunicorn(world, mattermost) -> tuple[subprocess.Popen, str]:
+    """gunicorn as the Procfile runs it, with buttons on, once it answers ``/healthz``."""
     port = free_port()
     env = environment(
         PORT=str(port), MATTERMOST_URL=mattermost.url, MATTERMOST_TOKEN=world.bot_token,
@@ -57,21 +58,32 @@ def gunicorn_bot(world, mattermost) -> Iterator[str]:
     )
     process = subprocess.Popen(procfile_command(), cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if requests.get(url + "/healthz", timeout=5).status_code == 200:
+                return process, url
+        except (requests.ConnectionError, requests.Timeout):
+            pass
+        if process.poll() is not None or time.monotonic() >= deadline:
+            process.kill()
+            raise AssertionError(f"gunicorn did not start in 20 s: {process.communicate(timeout=30)[0]}")
+        time.sleep(0.1)
+
+
+def stop_gunicorn(process: subprocess.Popen) -> str:
+    """SIGTERM, and everything gunicorn wrote."""
+    process.send_signal(signal.SIGTERM)
+    return process.communicate(timeout=30)[0]
+
+
+@pytest.fixture
+def gunicorn_bot(world, mattermost) -> Iterator[str]:
+    process, url = start_gunicorn(world, mattermost)
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                if requests.get(url + "/healthz", timeout=5).status_code == 200:
-                    break
-            except (requests.ConnectionError, requests.Timeout):
-                pass
-            assert process.poll() is None, process.stdout.read()
-            assert time.monotonic() < deadline, "gunicorn did not start in 20 s"
-            time.sleep(0.1)
         yield url
     finally:
-        process.send_signal(signal.SIGTERM)
-        output, _ = process.communicate(timeout=30)
+        output = stop_gunicorn(process)
         assert COMMAND_TOKEN not in output and world.bot_token not in output
         access = [json.loads(line) for line in output.splitlines() if '"gunicorn.access"' in line]
         assert access and all(len(line["request_id"]) == 32 for line in access)
@@ -90,6 +102,25 @@ def test_gunicorn_refuses_to_start_with_a_clear_message_when_configuration_is_mi
     assert result.returncode != 0
     assert "MATTERMOST_URL: is required but not set" in output and "BOT_SECRET: is required but not set" in output
     assert "Traceback" not in output
+
+
+def test_gunicorns_access_log_never_shows_the_button_path_and_writes_nothing_for_a_path_the_bot_does_not_serve(
+        world, mattermost):
+    process, url = start_gunicorn(world, mattermost)
+    try:
+        alice = world.user_by_username("alice")["id"]
+        run_slash_command(world, url + "/slash/sessions", COMMAND_TOKEN, "alice", "list")
+        post = world.ephemeral_posts_for(alice)[-1]
+        assert click_button(world, post["id"], buttons_of(post)[0]["id"], "alice").error is None
+        for path in ("/wp-login.php", "/actions", "/actions/x"):
+            assert requests.post(url + path, data={"user_id": alice}, timeout=5).status_code == 404
+    finally:
+        output = stop_gunicorn(process)
+    key = action_key(BOT_SECRET)
+    access = [json.loads(line) for line in output.splitlines() if '"gunicorn.access"' in line]
+    assert key not in output and any(line["path"] == "/actions/<key>" and line["status"] == 200 for line in access)
+    assert not any(line["path"].startswith(("/wp-login", "/actions/x")) or line["path"] == "/actions" for line in access)
+    assert "/slash/sessions" in {line["path"] for line in access}
 
 
 def test_any_gunicorn_worker_serves_any_click_because_nothing_is_stored(gunicorn_bot, world):
