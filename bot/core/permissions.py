@@ -68,6 +68,7 @@ class Refusal(enum.Enum):
     TARGET_IS_BOT = MANAGE_OTHERS_BOTS
     NEEDS_MANAGE_SYSTEM = "manage_system, to sign everyone out"
     WRONG_CONFIRMATION_CODE = "the code shown in the last 10 minutes"
+    CALLER_DEACTIVATED = "an active account"  # Mattermost answers a deactivated account 401: it has no session
 
     @property
     def missing(self) -> str | None:

@@ -41,9 +41,12 @@ class Access:
         return Viewer(self._api, caller, self._sleep)
 
     def caller_of(self, caller_id: str) -> Caller:
-        """The caller, with the permissions their system roles grant (none when deactivated)."""
+        """The caller, with the permissions their system roles grant; a deactivated caller is refused, as Mattermost
+        refuses them everything (deactivation ends every session, so their every request is a 401)."""
         user = self._api.user(caller_id)
-        granted = frozenset() if user.deactivated else permissions_of(self._api.permissions_of_roles(user.roles), user.roles)
+        if user.deactivated:
+            raise Refused(Refusal.CALLER_DEACTIVATED, target=None)
+        granted = permissions_of(self._api.permissions_of_roles(user.roles), user.roles)
         return Caller(id=user.id, username=user.username, email=user.email, permissions=granted)
 
     def resolve(self, ref: UserRef, viewer: Viewer) -> User:

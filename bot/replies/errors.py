@@ -113,6 +113,8 @@ def _refusal(error: Refused) -> str:
                 "🚫 Signing every user out needs Mattermost's **manage_system** permission (system admins), which "
                 f"your account doesn't have. {_NOTHING_CHANGED}"
             )
+        case Refusal.CALLER_DEACTIVATED:
+            return f"🚫 Your account is deactivated, and Mattermost lets a deactivated account do nothing. {_NOTHING_CHANGED}"
         case Refusal.WRONG_CONFIRMATION_CODE:
             return (
                 "🚫 That confirmation code is wrong or has expired, so nobody was signed out. Run "

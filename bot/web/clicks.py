@@ -26,9 +26,11 @@ from typing import Any, Literal
 
 from flask import Blueprint, Response, abort, jsonify, request
 
-from bot.core.errors import BotError, UnknownClicker, UpstreamRejected
+from bot.core.audit import ended_by
+from bot.core.errors import BotError, Refused, UnknownClicker, UpstreamRejected
 from bot.core.invocation import Invocation
 from bot.core.model import is_id
+from bot.core.permissions import Refusal
 from bot.ops import metrics
 from bot.replies.errors import error_message
 from bot.replies.values import Reply
@@ -121,6 +123,12 @@ class ClickEdge:
         except BotError as error:
             return jsonify(ephemeral_text=error_message(error))
         invocation = replace(clicked, caller_username=clicker.username, team_id=click.team_id or clicked.team_id)
+        if clicker.deactivated:  # as Mattermost would refuse them: they have no session at all
+            refusal = Refused(Refusal.CALLER_DEACTIVATED, target=None)
+            _result, reason = ended_by(refusal)
+            bot.effects.record(None, details=(refused_event(invocation, "button", reason),))
+            metrics.record_refusal(reason)
+            return jsonify(ephemeral_text=error_message(refusal))
         return Pending(invocation, click.command)
 
     def answer(self, pending: Pending, reply: Reply) -> Response:

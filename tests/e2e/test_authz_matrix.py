@@ -162,11 +162,13 @@ BOT_STRICTER = (
 # a plugin's), so it asks manage_others_bots too, and the two agree on every "another bot" cell.
 
 #: Cells where the bot acts although Mattermost would refuse the caller everything: a deactivated caller (who
-#: has no session, so Mattermost answers them 401) on their own account. The bot does not look the caller up
-#: for their own sessions (one Mattermost call per `list`, README Benchmark) and reads their session list, which
-#: deactivation emptied (MATTERMOST.md §3.6): nothing is shown and nothing can be signed out.
+#: has no session, so Mattermost answers them 401) typing a command about their own sessions. The bot does not
+#: look a typing caller up for their own sessions (one Mattermost call per `list`, README Benchmark; Mattermost
+#: sends no slash command for an account without a session) and reads their session list, which deactivation
+#: emptied (MATTERMOST.md §3.6): nothing is shown and nothing can be signed out. A click is always looked up
+#: (for the username the audit line names), so a deactivated clicker is refused.
 VACUOUS = {("deactivated user", "self", name) for name, spec in COMMANDS.items()
-           if spec.effect in (READ_SESSIONS, REVOKE_ONE, REVOKE_ALL)}
+           if spec.effect in (READ_SESSIONS, REVOKE_ONE, REVOKE_ALL) and spec.button is None}
 
 
 def stricter(actor: str, target: str, name: str) -> Stricter | None:
@@ -490,7 +492,8 @@ def test_list_stale_reads_exactly_the_members_whose_sessions_mattermost_lets_the
     if "S" in mattermost_allows(actor, "plain user"):  # the caller may act on others
         assert read == may_list and record["result"] == "ok"
     else:
-        assert read == set() and (record["result"], record["reason"]) == ("refused", "needs_edit_other_users")
+        reason = "caller_deactivated" if actor == "deactivated user" else "needs_edit_other_users"
+        assert read == set() and (record["result"], record["reason"]) == ("refused", reason)
     assert state(world) == before
 
 
@@ -511,4 +514,5 @@ def test_signing_everyone_out_is_allowed_exactly_where_mattermost_allows_it(env,
     if allowed:
         assert all(not sessions for sessions in after.values()) and record["result"] == "ok"
     else:
-        assert after == before and (record["result"], record["reason"]) == ("refused", "needs_manage_system")
+        reason = "caller_deactivated" if actor == "deactivated user" else "needs_manage_system"
+        assert after == before and (record["result"], record["reason"]) == ("refused", reason)

@@ -13,9 +13,10 @@ from __future__ import annotations
 import pytest
 
 from bot.features import planning
-from bot.sandbox import World
+from bot.sandbox import World, buttons_of, click_button, run_slash_command
 from bot.sandbox.roles import VIEW_MEMBERS
 from tests.support.lookups import live, session_ids, uid
+from tests.support.settings import COMMAND_TOKEN
 from tests.support.standin import UNKNOWN_ID
 
 DAY_MS = 86_400_000
@@ -177,3 +178,20 @@ def test_channels_are_counted_before_their_members_are_read_and_the_total_is_enf
     assert asked(world, "GET", rf"^/api/v4/channels/{third}/members") == []
     assert asked(world, "GET", rf"^/api/v4/channels/{first}/members")
     assert shown.startswith("**This will sign 18 users out of 18 sessions**")
+
+
+# --- a deactivated caller is refused, as Mattermost refuses them everything ----------------------------
+
+def test_a_deactivated_caller_is_told_so_and_nothing_is_read(world, slash):
+    world.set_roles("deactivated", "system_user system_user_access_token system_admin")
+    shown = slash("deactivated", "tokens @alice").visible_text or ""
+    assert "Your account is deactivated" in shown
+    assert asked(world, "GET", rf"^/api/v4/users/{uid(world, 'alice')}/tokens") == []
+
+
+def test_a_button_clicked_by_a_caller_deactivated_since_does_nothing(world, button_bot):
+    typed = run_slash_command(world, button_bot.url + "/slash/sessions", COMMAND_TOKEN, "usermanager", "revoke-all @bob")
+    confirm = buttons_of(world.ephemeral_post(typed.post_id))[0]
+    world.deactivate("usermanager")
+    clicked = click_button(world, typed.post_id or "", confirm["id"], "usermanager")
+    assert "Your account is deactivated" in (clicked.ephemeral_text or "") and live(world, "bob") > 0
