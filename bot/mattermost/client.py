@@ -21,10 +21,12 @@ from bot.core.errors import (
     UpstreamMalformed,
     UpstreamRejected,
 )
-from bot.core.model import AccessToken, Channel, Session, TeamMembership, User
+from bot.core.model import AccessToken, Session, User
+from bot.mattermost.directory import MAX_PER_PAGE, Directory
 from bot.mattermost.http import (
     HOOK_ENDPOINT,
     PooledClient,
+    built,
     checked,
     error_id,
     new_http_session,
@@ -34,13 +36,8 @@ from bot.ops.config import MattermostSettings
 
 T = TypeVar("T")
 
-#: Mattermost's largest page (``per_page`` above it is cut to it).
-MAX_PER_PAGE = 200
-
 #: How long role definitions are trusted before they are fetched again.
 ROLE_CACHE_SECONDS = 60.0
-#: How long the server's privacy settings are trusted before they are read again.
-CONFIG_CACHE_SECONDS = 60.0
 
 
 def _confirmed(body: Any, what: str) -> None:
@@ -54,18 +51,11 @@ def _confirmed(body: Any, what: str) -> None:
 _REMEMBERED: ContextVar[dict[tuple[int, str], User] | None] = ContextVar("remembered_users", default=None)
 
 
-def _built(build: Callable[[], T], what: str) -> T:
-    """``build()``, or ``UpstreamMalformed`` naming ``what`` when Mattermost's JSON is not shaped as documented."""
-    try:
-        return build()
-    except (KeyError, TypeError, ValueError, AttributeError):
-        raise UpstreamMalformed(f"{what} was not shaped as documented") from None
-
-
-class MattermostAPI:
+class MattermostAPI(Directory):
     """The handful of Mattermost calls the bot makes, as typed values and ``bot.core.errors`` exceptions."""
 
     def __init__(self, settings: MattermostSettings, http: requests.Session | None = None) -> None:
+        super().__init__()
         server = settings.server
         self._timeout = settings.mattermost_timeout_s
         self._site_url = settings.mattermost_url
@@ -85,7 +75,6 @@ class MattermostAPI:
         self._driver.client.token = settings.mattermost_token.get_secret_value()
         self._roles: TTLCache[str, frozenset[str]] = TTLCache(maxsize=256, ttl=ROLE_CACHE_SECONDS)
         self._roles_lock = threading.Lock()
-        self._config: TTLCache[str, dict[str, str]] = TTLCache(maxsize=1, ttl=CONFIG_CACHE_SECONDS)
         self._bot_user_id: str | None = None
 
     def _call(self, request: Callable[[], T]) -> T:
@@ -113,7 +102,7 @@ class MattermostAPI:
         return body
 
     def _user(self, endpoint: str) -> User:
-        return _built(lambda: User.from_api(self._get_json(endpoint)), "a user record")
+        return built(lambda: User.from_api(self._get_json(endpoint)), "a user record")
 
     def _pages(self, endpoint: str, limit: int) -> list[Any]:
         """The items of a paged list endpoint (``page``/``per_page``), page after page, at most ``limit``."""
@@ -196,45 +185,10 @@ class MattermostAPI:
             known.update(fetched)
         return known
 
-    def shows_email_addresses(self) -> bool:
-        """``PrivacySettings.ShowEmailAddress``, from ``GET /config/client?format=old`` (the map a logged-in
-        client gets, ``server/config/client.go`` ``GenerateClientConfig``), read again after
-        :data:`CONFIG_CACHE_SECONDS`. Anything but ``"true"`` reads as hidden."""
-        config = self._config.get("client")
-        if config is None:
-            body = self._get_json("/config/client?format=old")
-            if not isinstance(body, dict):
-                raise UpstreamMalformed("the client configuration was not shaped as documented")
-            config = self._config["client"] = {str(key): str(value) for key, value in body.items()}
-        return config.get("ShowEmailAddress") == "true"
-
-    def team_memberships(self, user_id: str) -> list[TeamMembership]:
-        """``GET /users/{user_id}/teams/members``: the user's active team memberships, with their team roles."""
-        body = self._get_json(f"/users/{quote(user_id, safe='')}/teams/members")
-        return _built(lambda: [TeamMembership.from_api(item) for item in body if not item.get("delete_at")],
-                      "the team memberships")
-
-    def channel_ids_of(self, user_id: str) -> frozenset[str]:
-        """``GET /users/{user_id}/channels``: the ids of every channel the user belongs to, in every team, direct
-        and group messages included. Mattermost streams this list, so a user with no channel at all, or an error
-        midway, gets an answer that is not JSON (``getChannelsForUser``); that counts as no channel, which can only
-        ever show the caller fewer people, never more."""
-        endpoint = f"/users/{quote(user_id, safe='')}/channels"
-        try:
-            body = self._get_json(endpoint)
-        except UpstreamMalformed:
-            return frozenset()  # never more visibility: an unreadable list counts as no channel in common
-        return _built(lambda: frozenset(str(channel["id"]) for channel in body), "the channel list")
-
-    def channel_member_count(self, channel_id: str) -> int:
-        """``GET /channels/{channel_id}/stats``: how many active users the channel has."""
-        body = self._get_json(f"/channels/{quote(channel_id, safe='')}/stats")
-        return _built(lambda: int(body["member_count"]), "the channel statistics")
-
     def sessions(self, user_id: str) -> list[Session]:
         """``GET /users/{user_id}/sessions``."""
         body = self._get_json(f"/users/{quote(user_id, safe='')}/sessions")
-        return _built(lambda: [Session.from_api(item) for item in body], "the session list")
+        return built(lambda: [Session.from_api(item) for item in body], "the session list")
 
     def revoke_session(self, user_id: str, session_id: str) -> None:
         """``POST /users/{user_id}/sessions/revoke`` with ``{"session_id": ...}``."""
@@ -256,7 +210,7 @@ class MattermostAPI:
     def access_tokens(self, user_id: str, limit: int = 1000) -> list[AccessToken]:
         """``GET /users/{user_id}/tokens``, every page: the user's personal access tokens, never their values."""
         body = self._pages(f"/users/{quote(user_id, safe='')}/tokens", limit)
-        return _built(lambda: [AccessToken.from_api(item) for item in body], "the token list")
+        return built(lambda: [AccessToken.from_api(item) for item in body], "the token list")
 
     def revoke_access_token(self, token_id: str) -> None:
         """``POST /users/tokens/revoke``: the token is deleted, with its session."""
@@ -267,35 +221,6 @@ class MattermostAPI:
         """``POST /users/tokens/disable``: the token stops working (and its session ends) until enabled again."""
         _confirmed(self._call(lambda: self._driver.client.post("/users/tokens/disable", options={"token_id": token_id})),
                    "disabling a token")
-
-    def channel_by_name(self, team_id: str, name: str) -> Channel:
-        """``GET /teams/{team_id}/channels/name/{channel_name}``."""
-        endpoint = f"/teams/{quote(team_id, safe='')}/channels/name/{quote(name, safe='')}"
-        return _built(lambda: Channel.from_api(self._get_json(endpoint)), "a channel")
-
-    def channel(self, channel_id: str) -> Channel:
-        """``GET /channels/{channel_id}``."""
-        return _built(lambda: Channel.from_api(self._get_json("/channels/" + quote(channel_id, safe=""))), "a channel")
-
-    def users_by_ids(self, user_ids: Iterable[str]) -> list[User]:
-        """``POST /users/ids`` in batches of :data:`MAX_PER_PAGE`: the users that exist, in no set order."""
-        ids = list(user_ids)
-        users: list[User] = []
-        for start in range(0, len(ids), MAX_PER_PAGE):
-            batch = ids[start:start + MAX_PER_PAGE]
-            body = self._call(lambda: self._driver.client.post("/users/ids", options=batch))
-            users += _built(lambda: [User.from_api(item) for item in body], "the user list")
-        return users
-
-    def team_users(self, team_id: str, limit: int) -> list[User]:
-        """``GET /users?in_team=…``, every page: the team's members, by username, at most ``limit``."""
-        body = self._pages("/users?in_team=" + quote(team_id, safe=""), limit)
-        return _built(lambda: [User.from_api(item) for item in body], "the user list")
-
-    def channel_member_ids(self, channel_id: str, limit: int) -> list[str]:
-        """``GET /channels/{channel_id}/members``, every page: the members' user ids, at most ``limit``."""
-        body = self._pages(f"/channels/{quote(channel_id, safe='')}/members", limit)
-        return _built(lambda: [str(member["user_id"]) for member in body], "the channel member list")
 
     def direct_channel(self, user_id: str, other_id: str) -> str:
         """The id of the direct channel between two users (``POST /channels/direct`` creates or finds it)."""

@@ -8,7 +8,7 @@ types but sends everything through the shared session; a retried POST could act 
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 import requests
 from mattermostdriver.client import Client
@@ -23,7 +23,10 @@ from mattermostdriver.exceptions import (
 )
 from requests.adapters import HTTPAdapter
 
+from bot.core.errors import UpstreamMalformed
 from bot.ops import metrics
+
+T = TypeVar("T")
 
 #: Connections kept open to Mattermost per process (one per gunicorn thread is plenty).
 POOL_SIZE = 16
@@ -118,3 +121,11 @@ def error_id(response: requests.Response | None) -> str:
     except ValueError:
         return ""
     return str(body.get("id", "")) if isinstance(body, dict) else ""
+
+
+def built(build: Callable[[], T], what: str) -> T:
+    """``build()``, or ``UpstreamMalformed`` naming ``what`` when Mattermost's JSON is not shaped as documented."""
+    try:
+        return build()
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise UpstreamMalformed(f"{what} was not shaped as documented") from None
