@@ -8,6 +8,7 @@ from typing import Any
 from . import authz
 from .ids import is_valid_team_name, new_id
 from .records import copied
+from .roles import VIEW_MEMBERS
 
 Record = dict[str, Any]
 
@@ -16,7 +17,7 @@ DEFAULT_CHANNELS = (("town-square", "Town Square"), ("off-topic", "Off-Topic"))
 
 
 class TeamsAndRoles:
-    """Teams, team membership roles, and role definitions (mixed into ``World``)."""
+    """Teams, team membership roles, role definitions, and who may see whom (mixed into ``World``)."""
 
     def _create_team(self, name: str, display_name: str | None = None) -> Record:
         team: Record = {"id": new_id(self._rng), "name": name, "display_name": display_name or name.title()}
@@ -123,3 +124,25 @@ class TeamsAndRoles:
             return authz.session_has_permission_to_user_or_bot(
                 session, target_user_id, self._roles, self._users.get,
                 lambda user_id: "" if self._users.get(user_id, {}).get("is_bot") else None)
+
+    # -- who sees whom --
+
+    def sees_everyone(self, viewer_id: str) -> bool:
+        """Whether the viewer's *user* roles grant ``view_members`` (``GetViewUsersRestrictions`` is nil)."""
+        with self._lock:
+            viewer = self._users.get(viewer_id)
+            return viewer is not None and authz.roles_grant_permission(viewer["roles"].split(), VIEW_MEMBERS,
+                                                                        self._roles)
+
+    def can_see_user(self, viewer_id: str, target_id: str) -> bool:
+        """``UserCanSeeOtherUser`` (``server/channels/app/user.go``): oneself; everyone when :meth:`sees_everyone`;
+        otherwise (``GetViewUsersRestrictions``) the members of the teams where the viewer's *team* roles grant
+        ``view_members``, and of every channel the viewer belongs to, direct and group messages included."""
+        with self._lock:
+            if viewer_id == target_id or self.sees_everyone(viewer_id):
+                return True
+            for member in self.team_members_of(viewer_id):
+                if (authz.roles_grant_permission(member["roles"].split(), VIEW_MEMBERS, self._roles)
+                        and self._team_roles(member["team_id"], target_id) is not None):
+                    return True
+            return any(viewer_id in members and target_id in members for members in self._channel_members.values())

@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from . import authz, seed
+from . import seed
 from .access_tokens import AccessTokens
 from .command_store import Commands
 from .command_webhooks import CommandWebhooks
@@ -28,7 +28,7 @@ from .mentions import Mentions
 from .messaging import Messaging
 from .post_store import PostStore
 from .records import copied
-from .roles import VIEW_MEMBERS, default_roles
+from .roles import default_roles
 from .sessions import HOUR_MS, SESSION_LENGTH_MS, SessionStore, is_guest
 from .teams import TeamsAndRoles
 
@@ -282,26 +282,6 @@ class World(TeamsAndRoles, SessionStore, Messaging, Mentions, PostStore, Command
             if user["username"] == username:
                 return user
         raise KeyError(username)
-
-    def sees_everyone(self, viewer_id: str) -> bool:
-        """Whether the viewer's *user* roles grant ``view_members`` (``GetViewUsersRestrictions`` is nil)."""
-        with self._lock:
-            viewer = self._users.get(viewer_id)
-            return viewer is not None and authz.roles_grant_permission(viewer["roles"].split(), VIEW_MEMBERS,
-                                                                        self._roles)
-
-    def can_see_user(self, viewer_id: str, target_id: str) -> bool:
-        """``UserCanSeeOtherUser`` (``server/channels/app/user.go``): oneself; everyone when :meth:`sees_everyone`;
-        otherwise (``GetViewUsersRestrictions``) the members of the teams where the viewer's *team* roles grant
-        ``view_members``, and of every channel the viewer belongs to, direct and group messages included."""
-        with self._lock:
-            if viewer_id == target_id or self.sees_everyone(viewer_id):
-                return True
-            for member in self.team_members_of(viewer_id):
-                if (authz.roles_grant_permission(member["roles"].split(), VIEW_MEMBERS, self._roles)
-                        and self._team_roles(member["team_id"], target_id) is not None):
-                    return True
-            return any(viewer_id in members and target_id in members for members in self._channel_members.values())
 
     # -- traffic -------------------------------------------------------------------------
 
