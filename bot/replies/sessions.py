@@ -82,6 +82,7 @@ def _table(subject: User | None, sessions: list[Session], now_ms: int) -> list[s
         for s in by_recent_activity(sessions)[:MAX_LISTED]
     ]
     return [
+        "",  # a table must start a block: marked (web, desktop) folds one right under a line of text into it
         "| Device | Platform | OS | Browser | Signed in (UTC) | Last active | Expires | ID |",
         "|:--|:--|:--|:--|:--|:--|:--|:--|",
         *rows,
